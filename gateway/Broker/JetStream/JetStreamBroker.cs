@@ -1,0 +1,149 @@
+using Microsoft.Extensions.Options;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+
+namespace Gateway.Broker.JetStream;
+
+/// <summary>
+/// JetStream: the gateway creates or adopts one stream covering the push subjects; sessions resume from any instance
+/// because ids are stream sequences, and the epoch (the stream's creation time) detects a recreated stream.
+/// </summary>
+internal sealed partial class JetStreamBroker(
+    Nats.NatsConnectionProvider provider,
+    IOptions<BrokerOptions> options,
+    JetStreamSubjects subjects,
+    TimeProvider time,
+    ILogger<JetStreamBroker> logger) : IEventBroker
+{
+    private readonly NatsJSContext _js = new(provider.Connection);
+    private volatile StreamInfo? _stream;
+
+    public BrokerKind Kind => BrokerKind.JetStream;
+
+    public bool IsConnected => provider.IsConnected && _stream is not null;
+
+    internal NatsJSContext Context => _js;
+
+    internal string StreamName => options.Value.StreamName;
+
+    /// <summary>Creates the stream, or adopts an existing one and widens its subjects; retried until it works.</summary>
+    public async Task EnsureStreamAsync(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var wanted = subjects.Resolve();
+                StreamInfo info;
+                try
+                {
+                    var existing = await _js.GetStreamAsync(o.StreamName, cancellationToken: cancellationToken);
+                    var current = existing.Info.Config.Subjects ?? [];
+                    var missing = wanted.Except(current, StringComparer.Ordinal).ToList();
+                    if (missing.Count > 0)
+                    {
+                        var config = existing.Info.Config with { Subjects = [.. current, .. missing] };
+                        await existing.UpdateAsync(config, cancellationToken);
+                    }
+
+                    info = existing.Info;
+                    Log.StreamAdopted(logger, o.StreamName, string.Join(",", wanted));
+                }
+                catch (NatsJSApiException ex) when (ex.Error.Code == 404)
+                {
+                    var created = await _js.CreateStreamAsync(
+                        new StreamConfig(o.StreamName, [.. wanted])
+                        {
+                            MaxAge = o.MaxAge,
+                            MaxMsgs = o.MaxMessages,
+                            MaxBytes = o.MaxBytes,
+                            Storage = string.Equals(o.Storage, "Memory", StringComparison.OrdinalIgnoreCase) ? StreamConfigStorage.Memory : StreamConfigStorage.File,
+                            Discard = StreamConfigDiscard.Old,
+                            AllowDirect = true,
+                        },
+                        cancellationToken);
+                    info = created.Info;
+                    Log.StreamCreated(logger, o.StreamName, string.Join(",", wanted));
+                }
+
+                _stream = info;
+                return;
+            }
+            catch (Exception ex) when (ex is NatsException or TimeoutException or NatsJSApiException)
+            {
+                Log.StreamNotReady(logger, o.StreamName, ex.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
+            }
+        }
+    }
+
+    public async ValueTask PublishAsync(OutgoingMessage message, CancellationToken cancellationToken)
+    {
+        if (!provider.IsConnected)
+        {
+            throw new BrokerUnavailableException("NATS is not connected.");
+        }
+
+        try
+        {
+            var ack = await _js.PublishAsync(message.Subject, message.Data, headers: Nats.NatsHeadersReader.Create(message, time.GetUtcNow()), cancellationToken: cancellationToken);
+            ack.EnsureSuccess();
+        }
+        catch (Exception ex) when (ex is NatsException or NatsJSException or TimeoutException)
+        {
+            throw new BrokerUnavailableException("JetStream did not acknowledge the publish: " + ex.Message, ex);
+        }
+    }
+
+    public async ValueTask<ISubjectFeed> OpenFeedAsync(string subject, CancellationToken cancellationToken)
+    {
+        if (!IsConnected)
+        {
+            throw new BrokerUnavailableException("JetStream is not available.");
+        }
+
+        try
+        {
+            var stream = await _js.GetStreamAsync(options.Value.StreamName, cancellationToken: cancellationToken);
+            var feed = new JetStreamSubjectFeed(_js, stream.Info, subject, logger);
+            feed.Start();
+            return feed;
+        }
+        catch (Exception ex) when (ex is NatsException or NatsJSException or TimeoutException)
+        {
+            throw new BrokerUnavailableException("JetStream is not available: " + ex.Message, ex);
+        }
+    }
+
+    public async ValueTask<bool> PingAsync(CancellationToken cancellationToken)
+    {
+        if (!provider.IsConnected)
+        {
+            return false;
+        }
+
+        try
+        {
+            await _js.GetStreamAsync(options.Value.StreamName, cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (ex is NatsException or NatsJSException or TimeoutException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1100, LogLevel.Information, "Created JetStream stream {Stream} for {Subjects}")]
+        public static partial void StreamCreated(ILogger logger, string stream, string subjects);
+
+        [LoggerMessage(1101, LogLevel.Information, "Adopted JetStream stream {Stream} for {Subjects}")]
+        public static partial void StreamAdopted(ILogger logger, string stream, string subjects);
+
+        [LoggerMessage(1102, LogLevel.Warning, "JetStream stream {Stream} not ready: {Reason}")]
+        public static partial void StreamNotReady(ILogger logger, string stream, string reason);
+    }
+}

@@ -1,0 +1,105 @@
+using Microsoft.Extensions.Options;
+using NATS.Client.Core;
+
+namespace Gateway.Broker.Nats;
+
+/// <summary>
+/// Owns the instance's one NATS connection. It connects in the background and reconnects forever: a broker outage
+/// makes the gateway unready, never makes it exit.
+/// </summary>
+internal sealed partial class NatsConnectionProvider : IAsyncDisposable
+{
+    private readonly ILogger<NatsConnectionProvider> _logger;
+    private readonly Observability.GatewayMetrics _metrics;
+
+    public NatsConnectionProvider(IOptions<BrokerOptions> options, ILoggerFactory loggerFactory, Observability.GatewayMetrics metrics)
+    {
+        _logger = loggerFactory.CreateLogger<NatsConnectionProvider>();
+        _metrics = metrics;
+        var o = options.Value;
+        Connection = new NatsConnection(new NatsOpts
+        {
+            Url = o.Url,
+            Name = "edge-gateway",
+            MaxReconnectRetry = -1,
+            ReconnectWaitMin = TimeSpan.FromMilliseconds(250),
+            ReconnectWaitMax = TimeSpan.FromSeconds(2),
+            ReconnectJitter = TimeSpan.FromMilliseconds(250),
+            RequestTimeout = o.RequestTimeout,
+            CommandTimeout = o.RequestTimeout,
+            ConnectTimeout = o.RequestTimeout,
+            RetryOnInitialConnect = true,
+            LoggerFactory = loggerFactory,
+            SubPendingChannelFullMode = System.Threading.Channels.BoundedChannelFullMode.Wait,
+        });
+        Connection.ConnectionDisconnected += OnDisconnected;
+        Connection.ConnectionOpened += OnOpened;
+        Connection.ReconnectFailed += OnReconnectFailed;
+    }
+
+    public NatsConnection Connection { get; }
+
+    public bool IsConnected => Connection.ConnectionState == NatsConnectionState.Open;
+
+    /// <summary>Raised on every disconnect: core-NATS feeds use it to mark a gap.</summary>
+    public event Action? Disconnected;
+
+    public async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Connection.ConnectAsync();
+                return;
+            }
+            catch (Exception ex) when (ex is NatsException or TimeoutException)
+            {
+                Log.ConnectFailed(_logger, ex.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Connection.ConnectionDisconnected -= OnDisconnected;
+        Connection.ConnectionOpened -= OnOpened;
+        Connection.ReconnectFailed -= OnReconnectFailed;
+        return Connection.DisposeAsync();
+    }
+
+    private ValueTask OnDisconnected(object? sender, NatsEventArgs args)
+    {
+        Log.Disconnected(_logger, args.Message);
+        _metrics.BrokerConnected.Set(0);
+        Disconnected?.Invoke();
+        return ValueTask.CompletedTask;
+    }
+
+    private ValueTask OnOpened(object? sender, NatsEventArgs args)
+    {
+        Log.Connected(_logger, args.Message);
+        _metrics.BrokerConnected.Set(1);
+        _metrics.BrokerConnects.Inc();
+        return ValueTask.CompletedTask;
+    }
+
+    private ValueTask OnReconnectFailed(object? sender, NatsEventArgs args)
+    {
+        _metrics.BrokerReconnectFailures.Inc();
+        return ValueTask.CompletedTask;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1000, LogLevel.Information, "Connected to NATS: {Message}")]
+        public static partial void Connected(ILogger logger, string message);
+
+        [LoggerMessage(1001, LogLevel.Warning, "Disconnected from NATS: {Message}")]
+        public static partial void Disconnected(ILogger logger, string message);
+
+        [LoggerMessage(1002, LogLevel.Warning, "Cannot connect to NATS yet: {Message}")]
+        public static partial void ConnectFailed(ILogger logger, string message);
+    }
+}

@@ -1,0 +1,25 @@
+namespace Gateway.Edge;
+
+/// <summary>Token-bucket limits on new push connections and negotiations, and a separate budget for polls (<c>Gateway:Limits</c>).</summary>
+public sealed class LimitOptions
+{
+    public const string Section = "Gateway:Limits";
+
+    /// <summary>Default 2 connects per second per client key, burst 10: a browser with a few tabs reconnecting is fine; a loop is not.</summary>
+    public double ConnectRatePerClient { get; set; } = 2;
+
+    public int ConnectBurstPerClient { get; set; } = 10;
+
+    /// <summary>Default 500 connects per second per instance, burst 1,000: the most a reconnect storm may admit.</summary>
+    public double GlobalConnectRate { get; set; } = 500;
+
+    public int GlobalConnectBurst { get; set; } = 1000;
+
+    /// <summary>Default 10 polls per second per client key, burst 30: separate, so a polling client is not starved by connects.</summary>
+    public double PollRatePerClient { get; set; } = 10;
+
+    public int PollBurstPerClient { get; set; } = 30;
+
+    /// <summary>Proxies whose <c>X-Forwarded-For</c> is trusted for the client key. Default none: the socket address is the key.</summary>
+    public List<string> TrustedProxies { get; set; } = [];
+}

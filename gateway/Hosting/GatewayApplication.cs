@@ -1,0 +1,70 @@
+using Gateway.Broker;
+using Gateway.Edge;
+using Gateway.Lifecycle;
+using Gateway.Management;
+using Gateway.Observability;
+using Gateway.Routing;
+using Gateway.Sessions;
+using Gateway.Transports;
+
+namespace Gateway.Hosting;
+
+/// <summary>Builds and runs one gateway instance: used by Program, the integration tests and bench/.</summary>
+public static class GatewayApplication
+{
+    /// <summary>Builds the gateway. <paramref name="configure"/> lets tests add configuration or services.</summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.Configuration.AddGatewayConfigFile(args);
+        builder.WebHost.UseKestrel(k => k.AddServerHeader = false);
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.IncludeScopes = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+
+        builder.Services
+            .AddGatewayObservability()
+            .AddGatewayBroker()
+            .AddGatewayRouting(builder.Configuration)
+            .AddGatewaySessions()
+            .AddGatewayTransports()
+            .AddGatewayEdge()
+            .AddGatewayLifecycle()
+            .AddGatewayManagement();
+
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseGatewayManagement();
+        app.UseGatewayEdge();
+        app.UsePush();
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.UseProxyMetrics();
+            proxy.UseNotifyOnWrite();
+            proxy.UseEdgeETags();
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
+        return app;
+    }
+
+    /// <summary>Runs until shutdown; a configuration that cannot be loaded prints every error and exits 2.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        WebApplication app;
+        try
+        {
+            app = Build(args);
+            await app.StartAsync();
+        }
+        catch (Exception ex) when (StartupErrors.IsConfigurationError(ex))
+        {
+            await Console.Error.WriteLineAsync(StartupErrors.Describe(ex));
+            return 2;
+        }
+
+        await app.WaitForShutdownAsync();
+        await app.DisposeAsync();
+        return 0;
+    }
+}

@@ -1,0 +1,66 @@
+namespace Gateway.Hosting;
+
+/// <summary>
+/// Finds the gateway's <c>appsettings.json</c>. The file lives at the repository root (not next to the project),
+/// so <c>dotnet run --project gateway</c> from the root and a published build both find it; it is watched for
+/// changes because routes and transport flags are hot-reloaded.
+/// </summary>
+internal static class GatewayConfigFile
+{
+    public const string Key = "Gateway:ConfigFile";
+
+    public static IConfigurationBuilder AddGatewayConfigFile(this ConfigurationManager configuration, string[] args)
+    {
+        var path = configuration[Key] ?? Environment.GetEnvironmentVariable("GATEWAY_CONFIG") ?? Find();
+        if (path is null)
+        {
+            return configuration;
+        }
+
+        var full = Path.GetFullPath(path);
+        var sources = configuration.Sources;
+
+        // Insert the file right after the default json sources so environment variables and the command line still win.
+        var fileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.GetDirectoryName(full)!);
+        var source = new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+        {
+            Path = Path.GetFileName(full),
+            Optional = false,
+            ReloadOnChange = true,
+            FileProvider = fileProvider,
+            ReloadDelay = 100,
+        };
+        var insertAt = sources.Count;
+        for (var i = 0; i < sources.Count; i++)
+        {
+            if (sources[i] is Microsoft.Extensions.Configuration.EnvironmentVariables.EnvironmentVariablesConfigurationSource)
+            {
+                insertAt = i;
+                break;
+            }
+        }
+
+        sources.Insert(insertAt, source);
+        configuration[Key + "Resolved"] = full;
+        _ = args;
+        return configuration;
+    }
+
+    private static string? Find()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "appsettings.json");
+                if (File.Exists(candidate) && File.Exists(Path.Combine(dir.FullName, "Gateway.sln")))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        var local = Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json");
+        return File.Exists(local) ? local : null;
+    }
+}

@@ -1,0 +1,120 @@
+using Prometheus;
+
+namespace Gateway.Observability;
+
+/// <summary>
+/// Every metric the gateway exports, in one place (SignalR's HttpConnectionsMetrics). The Grafana dashboard and the alert
+/// rules are a contract with these names; a test checks that every name they query exists. Base units, <c>_total</c>
+/// counters, labels limited to route ids from configuration, transport names and reason enums.
+/// </summary>
+internal sealed class GatewayMetrics
+{
+    private static readonly double[] DurationBuckets = [0.1, 0.5, 1, 5, 15, 30, 60, 300, 900, 3600, 14400];
+    private static readonly double[] LagBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+    private static readonly double[] LatencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+    public GatewayMetrics()
+    {
+        Registry = Metrics.NewCustomRegistry();
+        var f = Metrics.WithCustomRegistry(Registry);
+
+        SessionsActive = f.CreateGauge("gateway_sessions_active", "Push sessions open now.", "route", "transport");
+        SessionsStarted = f.CreateCounter("gateway_sessions_started_total", "Push sessions started.", "route", "transport");
+        SessionsClosed = f.CreateCounter("gateway_sessions_closed_total", "Push sessions ended, by close reason.", "route", "transport", "reason");
+        SessionDuration = f.CreateHistogram("gateway_session_duration_seconds", "How long push sessions lasted, by close reason.",
+            new HistogramConfiguration { LabelNames = ["route", "transport", "reason"], Buckets = DurationBuckets });
+        EventsReceived = f.CreateCounter("gateway_events_received_total", "Events received from the broker (once per subject per instance).");
+        EventsDelivered = f.CreateCounter("gateway_events_delivered_total", "Events written to clients.", "route", "transport");
+        EventsDropped = f.CreateCounter("gateway_events_dropped_total", "Events a client did not get on its connection, by reason.", "route", "transport", "reason");
+        QueueDepth = f.CreateGauge("gateway_session_queue_depth", "Events waiting for the slowest session of a route and transport (sampled each second).", "route", "transport");
+        QueuedEvents = f.CreateGauge("gateway_session_queued_events", "Events waiting across all sessions of a route and transport (sampled each second).", "route", "transport");
+        DeliveryLag = f.CreateHistogram("gateway_delivery_lag_seconds", "From publish to socket write.",
+            new HistogramConfiguration { LabelNames = ["route", "transport"], Buckets = LagBuckets });
+        Negotiations = f.CreateCounter("gateway_negotiations_total", "Negotiate requests answered, by the first transport offered.", "route", "transport");
+        Fallbacks = f.CreateCounter("gateway_fallbacks_total", "Clients that fell back from one transport to another, by reason they reported.", "route", "from", "to", "reason");
+        ConnectsRejected = f.CreateCounter("gateway_reconnects_rejected_total", "New push connections, negotiations and polls refused, by reason.", "route", "reason");
+        UpstreamMessages = f.CreateCounter("gateway_upstream_messages_total", "Client-to-server messages, by result.", "route", "result");
+        Published = f.CreateCounter("gateway_published_total", "Events the gateway published itself, by source.", "source", "result");
+
+        BrokerConnected = f.CreateGauge("gateway_broker_connected", "1 while the broker connection is open.");
+        BrokerConnects = f.CreateCounter("gateway_broker_connects_total", "Broker connections opened (the first and every reconnect).");
+        BrokerReconnectFailures = f.CreateCounter("gateway_broker_reconnect_failures_total", "Failed broker reconnect attempts.");
+        BrokerSubscriptions = f.CreateGauge("gateway_broker_subscriptions", "Broker subscriptions (one per subject with sessions, per instance).");
+        BrokerSubscriptionsOpened = f.CreateCounter("gateway_broker_subscriptions_opened_total", "Broker subscriptions opened.");
+        HistoryReads = f.CreateCounter("gateway_history_reads_total", "Resumes served from broker history (beyond the replay buffer), by result.", "result");
+
+        Draining = f.CreateGauge("gateway_draining", "1 while this instance drains.");
+        DrainRemaining = f.CreateGauge("gateway_drain_sessions_remaining", "Sessions still open on a draining instance.");
+        ConfigErrors = f.CreateCounter("gateway_config_errors_total", "Errors found in proxy configuration loads (start-up and reloads).");
+        ConfigReloads = f.CreateCounter("gateway_config_reloads_total", "Proxy configuration loads applied.");
+
+        ProxyRequests = f.CreateCounter("gateway_proxy_requests_total", "REST requests proxied, by status code.", "route", "cluster", "method", "code");
+        ProxyDuration = f.CreateHistogram("gateway_proxy_request_duration_seconds", "REST request latency through the proxy.",
+            new HistogramConfiguration { LabelNames = ["route", "cluster"], Buckets = LatencyBuckets });
+        ProxyErrors = f.CreateCounter("gateway_proxy_errors_total", "REST requests the proxy could not complete, by YARP error.", "route", "cluster", "error");
+        EdgeNotModified = f.CreateCounter("gateway_edge_not_modified_total", "GETs answered 304 by the gateway.", "route", "source");
+        WatchPolls = f.CreateCounter("gateway_watch_polls_total", "Backend polls made for Push.Watch, by result.", "route", "result");
+    }
+
+    public CollectorRegistry Registry { get; }
+
+    public Gauge SessionsActive { get; }
+
+    public Counter SessionsStarted { get; }
+
+    public Counter SessionsClosed { get; }
+
+    public Histogram SessionDuration { get; }
+
+    public Counter EventsReceived { get; }
+
+    public Counter EventsDelivered { get; }
+
+    public Counter EventsDropped { get; }
+
+    public Gauge QueueDepth { get; }
+
+    public Gauge QueuedEvents { get; }
+
+    public Histogram DeliveryLag { get; }
+
+    public Counter Negotiations { get; }
+
+    public Counter Fallbacks { get; }
+
+    public Counter ConnectsRejected { get; }
+
+    public Counter UpstreamMessages { get; }
+
+    public Counter Published { get; }
+
+    public Gauge BrokerConnected { get; }
+
+    public Counter BrokerConnects { get; }
+
+    public Counter BrokerReconnectFailures { get; }
+
+    public Gauge BrokerSubscriptions { get; }
+
+    public Counter BrokerSubscriptionsOpened { get; }
+
+    public Counter HistoryReads { get; }
+
+    public Gauge Draining { get; }
+
+    public Gauge DrainRemaining { get; }
+
+    public Counter ConfigErrors { get; }
+
+    public Counter ConfigReloads { get; }
+
+    public Counter ProxyRequests { get; }
+
+    public Histogram ProxyDuration { get; }
+
+    public Counter ProxyErrors { get; }
+
+    public Counter EdgeNotModified { get; }
+
+    public Counter WatchPolls { get; }
+}

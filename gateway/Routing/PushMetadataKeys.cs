@@ -1,0 +1,27 @@
+namespace Gateway.Routing;
+
+/// <summary>The YARP route metadata keys that make a route a push route (DESIGN.md, "Routes").</summary>
+internal static class PushMetadataKeys
+{
+    public const string Subject = "Push.Subject";
+    public const string Transports = "Push.Transports";
+    public const string Upstream = "Push.Upstream";
+    public const string Watch = "Push.Watch";
+    public const string WatchInterval = "Push.WatchInterval";
+    public const string Notify = "Push.Notify";
+    public const string QueueCapacity = "Push.QueueCapacity";
+    public const string SlowConsumer = "Push.SlowConsumer";
+    public const string Heartbeat = "Push.Heartbeat";
+    public const string PollInterval = "Push.PollInterval";
+    public const string ConnectRate = "Push.ConnectRate";
+    public const string ConnectBurst = "Push.ConnectBurst";
+    public const string PollRate = "Push.PollRate";
+    public const string PollBurst = "Push.PollBurst";
+    public const string MaxSessions = "Push.MaxSessions";
+
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
+    {
+        Subject, Transports, Upstream, Watch, WatchInterval, Notify, QueueCapacity, SlowConsumer, Heartbeat, PollInterval,
+        ConnectRate, ConnectBurst, PollRate, PollBurst, MaxSessions,
+    };
+}

@@ -1,0 +1,38 @@
+namespace Gateway.Routing;
+
+/// <summary>A push route's settings, parsed once from YARP route metadata. Immutable: a reload makes a new one.</summary>
+internal sealed record PushRoute(
+    string RouteId,
+    string? ClusterId,
+    SubjectTemplate? Subject,
+    IReadOnlyList<TransportKind> Transports,
+    SubjectTemplate? Upstream,
+    string? WatchPath,
+    TimeSpan WatchInterval,
+    SubjectTemplate? Notify,
+    int QueueCapacity,
+    SlowConsumerPolicy SlowConsumer,
+    TimeSpan Heartbeat,
+    TimeSpan PollInterval,
+    double? ConnectRate,
+    int? ConnectBurst,
+    double? PollRate,
+    int? PollBurst,
+    int? MaxSessions)
+{
+    /// <summary>True when clients subscribe on this route (it has <c>Push.Subject</c>).</summary>
+    public bool IsStream => Subject is not null;
+
+    public bool Allows(TransportKind kind)
+    {
+        foreach (var t in Transports)
+        {
+            if (t == kind)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,16 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Gateway.Routing;
+
+internal static class RoutingServiceCollectionExtensions
+{
+    public static IServiceCollection AddGatewayRouting(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PushOptions>().BindConfiguration(PushOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<PushRouteTable>();
+        services.AddReverseProxy()
+            .LoadFromConfig(configuration.GetSection("ReverseProxy"))
+            .AddConfigFilter<PushConfigFilter>();
+        return services;
+    }
+}

@@ -1,0 +1,102 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+
+namespace Gateway.Sessions;
+
+/// <summary>Encodes events for the wire. JSON payloads pass through as JSON; other bytes travel as a string.</summary>
+internal static class EventEncoding
+{
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
+
+    public static byte[] EncodeJson(EventEntry entry)
+    {
+        var buffer = new ArrayBufferWriter<byte>(entry.Source.Data.Length + 96);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type"u8, "event"u8);
+            writer.WriteString("id"u8, entry.Id);
+            writer.WriteString("event"u8, entry.Source.EventType);
+            WriteData(writer, entry.Source.Data.Span);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// One <c>data:</c> line per payload line. Splitting on CR, LF and CRLF (the SSE spec's line ends) is what stops a
+    /// payload from injecting <c>id:</c> or <c>event:</c> fields; a parser joins the lines back with LF.
+    /// See https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation.
+    /// </summary>
+    public static byte[] EncodeSse(EventEntry entry)
+    {
+        var text = Utf8.GetString(entry.Source.Data.Span);
+        var sb = new StringBuilder(text.Length + 64);
+        sb.Append("id: ").Append(entry.Id).Append('\n');
+        sb.Append("event: ").Append(entry.Source.EventType).Append('\n');
+        AppendData(sb, text);
+        sb.Append('\n');
+        return Utf8.GetBytes(sb.ToString());
+    }
+
+    public static void AppendData(StringBuilder sb, string text)
+    {
+        var start = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c is '\r' or '\n')
+            {
+                sb.Append("data: ").Append(text, start, i - start).Append('\n');
+                if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
+                {
+                    i++;
+                }
+
+                start = i + 1;
+            }
+        }
+
+        sb.Append("data: ").Append(text, start, text.Length - start).Append('\n');
+    }
+
+    public static void WriteData(Utf8JsonWriter writer, ReadOnlySpan<byte> data)
+    {
+        writer.WritePropertyName("data"u8);
+        if (IsJson(data))
+        {
+            writer.WriteRawValue(data, skipInputValidation: true);
+        }
+        else
+        {
+            writer.WriteStringValue(Utf8.GetString(data));
+        }
+    }
+
+    /// <summary>True when the payload is exactly one well-formed JSON value.</summary>
+    public static bool IsJson(ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty)
+        {
+            return false;
+        }
+
+        try
+        {
+            var reader = new Utf8JsonReader(data, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+            if (!reader.Read())
+            {
+                return false;
+            }
+
+            reader.Skip();
+            return !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,347 @@
+using Gateway.Routing;
+using Prometheus;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Gateway.Sessions;
+
+/// <summary>
+/// One client's subscription on one subject through one transport: the delivery loop shared by all transports. It reads
+/// the topic's shared buffer from its cursor, writes batches, sends heartbeats when the instance sweep asks, and ends for
+/// one <see cref="CloseReason"/>.
+/// </summary>
+internal sealed partial class PushSession
+{
+    private static long s_nextId;
+
+    private readonly Topic _topic;
+    private readonly ISessionWriter _writer;
+    private readonly SessionMode _mode;
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _abort;
+    private readonly Counter.Child _delivered;
+    private readonly Histogram.Child _lag;
+    private TaskCompletionSource _attention = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _heartbeatDue;
+    private int _closeRequested;
+    private CloseReason _closeReason;
+    private TimeSpan _closeRetry;
+    private long _writeStarted;
+
+    public PushSession(
+        PushRoute route,
+        RouteConfig routeConfig,
+        string subject,
+        Topic topic,
+        Cursor cursor,
+        ISessionWriter writer,
+        SessionMode mode,
+        SessionServices services,
+        CancellationToken requestAborted)
+    {
+        Id = Interlocked.Increment(ref s_nextId);
+        Route = route;
+        RouteConfig = routeConfig;
+        Subject = subject;
+        _topic = topic;
+        Cursor = cursor;
+        _writer = writer;
+        _mode = mode;
+        Services = services;
+        _time = services.Time;
+        _abort = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
+        var metrics = services.Metrics;
+        _delivered = metrics.EventsDelivered.WithLabels(route.RouteId, writer.Transport.Name());
+        _lag = metrics.DeliveryLag.WithLabels(route.RouteId, writer.Transport.Name());
+        LastWrite = _time.GetTimestamp();
+        DeliveredIndex = topic.Appended;
+    }
+
+    public long Id { get; }
+
+    public PushRoute Route { get; set; }
+
+    public RouteConfig RouteConfig { get; set; }
+
+    public string Subject { get; }
+
+    public TransportKind Transport => _writer.Transport;
+
+    public SessionMode Mode => _mode;
+
+    public SessionServices Services { get; }
+
+    public Cursor Cursor { get; private set; }
+
+    /// <summary>Local index of the last entry written (for lag).</summary>
+    public long DeliveredIndex { get; private set; }
+
+    public long LastWrite { get; private set; }
+
+    public Topic Topic => _topic;
+
+    /// <summary>Events the session is behind its topic.</summary>
+    public long Lag => Math.Max(0, _topic.Appended - DeliveredIndex);
+
+    public bool InWrite => Volatile.Read(ref _writeStarted) != 0;
+
+    public TimeSpan WriteElapsed => Volatile.Read(ref _writeStarted) is var s and not 0 ? _time.GetElapsedTime(s) : TimeSpan.Zero;
+
+    /// <summary>Cancelled when the session must stop at once (abort, drain grace over, slow consumer stuck in a write).</summary>
+    public CancellationToken Aborted => _abort.Token;
+
+    public CloseReason? RequestedClose => Volatile.Read(ref _closeRequested) != 0 ? _closeReason : null;
+
+    /// <summary>Asks the session to close with reconnect advice at its next turn (thread-safe; first request wins).</summary>
+    public void RequestClose(CloseReason reason, TimeSpan retryAfter)
+    {
+        if (Interlocked.CompareExchange(ref _closeRequested, 1, 0) == 0)
+        {
+            _closeReason = reason;
+            _closeRetry = retryAfter;
+            Volatile.Write(ref _closeRequested, 2);
+            _attention.TrySetResult();
+        }
+    }
+
+    /// <summary>Stops the session now: its connection is aborted without a goodbye.</summary>
+    public void Abort(CloseReason reason)
+    {
+        if (Interlocked.CompareExchange(ref _closeRequested, 1, 0) == 0)
+        {
+            _closeReason = reason;
+            Volatile.Write(ref _closeRequested, 2);
+        }
+
+        try
+        {
+            _abort.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    public void RequestHeartbeat()
+    {
+        Interlocked.Exchange(ref _heartbeatDue, 1);
+        _attention.TrySetResult();
+    }
+
+    public void Wake() => _attention.TrySetResult();
+
+    /// <summary>Runs the session until it ends and returns why.</summary>
+    public async Task<CloseReason> RunAsync(TimeSpan wait)
+    {
+        var ct = _abort.Token;
+        try
+        {
+            return await LoopAsync(wait, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return RequestedClose ?? CloseReason.ClientClosed;
+        }
+        finally
+        {
+            _abort.Dispose();
+        }
+    }
+
+    private async Task<CloseReason> LoopAsync(TimeSpan wait, CancellationToken ct)
+    {
+        var batch = new List<EventEntry>(64);
+        var maxBatch = Services.Push.CurrentValue.MaxBatch;
+        Task? deadline = _mode == SessionMode.LongPoll ? Task.Delay(wait, _time, ct) : null;
+
+        while (true)
+        {
+            if (_attention.Task.IsCompleted)
+            {
+                _attention = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            if (Volatile.Read(ref _closeRequested) == 2)
+            {
+                await _writer.CloseAsync(_closeReason, _closeRetry, Cursor, ct);
+                return _closeReason;
+            }
+
+            batch.Clear();
+            var read = _topic.Read(Cursor, maxBatch, batch, out var changed);
+            switch (read)
+            {
+                case TopicRead.Faulted:
+                    await _writer.CloseAsync(CloseReason.BrokerUnavailable, Services.RetryAdvice(), Cursor, ct);
+                    return CloseReason.BrokerUnavailable;
+
+                case TopicRead.Reset:
+                    await ResetAsync(ct);
+                    if (_mode != SessionMode.Stream)
+                    {
+                        return CloseReason.Completed;
+                    }
+
+                    continue;
+
+                case TopicRead.NeedsHistory:
+                    var history = await ReadHistoryAsync(maxBatch, ct);
+                    if (history == HistoryRead.Reset)
+                    {
+                        await ResetAsync(ct);
+                    }
+
+                    if (_mode != SessionMode.Stream && history != HistoryRead.Advanced)
+                    {
+                        return CloseReason.Completed;
+                    }
+
+                    continue;
+
+                case TopicRead.Events:
+                    if (_mode == SessionMode.Stream && _topic.Appended - batch[0].Index > Route.QueueCapacity)
+                    {
+                        if (Route.SlowConsumer == SlowConsumerPolicy.Disconnect)
+                        {
+                            await _writer.CloseAsync(CloseReason.SlowConsumer, Services.RetryAdvice(), Cursor, ct);
+                            return CloseReason.SlowConsumer;
+                        }
+
+                        var skipTo = _topic.CursorBeforeNewest(Route.QueueCapacity);
+                        if (skipTo is { } to)
+                        {
+                            var skipped = _topic.Appended - Route.QueueCapacity - batch[0].Index;
+                            Services.Metrics.EventsDropped.WithLabels(Route.RouteId, Transport.Name(), "drop_oldest").Inc(Math.Max(0, skipped));
+                            Cursor = to;
+                            await _writer.WriteGapAsync(to, skipped, ct);
+                            continue;
+                        }
+                    }
+
+                    await WriteAsync(batch, ct);
+                    if (_mode != SessionMode.Stream)
+                    {
+                        return CloseReason.Completed;
+                    }
+
+                    continue;
+
+                case TopicRead.Empty:
+                    if (_mode == SessionMode.Poll)
+                    {
+                        await _writer.WriteEventsAsync(batch, Cursor, ct);
+                        return CloseReason.Completed;
+                    }
+
+                    if (Interlocked.Exchange(ref _heartbeatDue, 0) == 1)
+                    {
+                        await Timed(_writer.WriteHeartbeatAsync(ct));
+                        continue;
+                    }
+
+                    var woke = deadline is null
+                        ? await Task.WhenAny(changed, _attention.Task)
+                        : await Task.WhenAny(changed, _attention.Task, deadline);
+                    if (woke == deadline)
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        await _writer.WriteEventsAsync(batch, Cursor, ct);
+                        return CloseReason.Completed;
+                    }
+
+                    continue;
+            }
+        }
+    }
+
+    private async Task ResetAsync(CancellationToken ct)
+    {
+        var head = _topic.Head;
+        Services.Metrics.EventsDropped.WithLabels(Route.RouteId, Transport.Name(), "reset").Inc();
+        Cursor = head;
+        DeliveredIndex = _topic.Appended;
+        await Timed(_writer.WriteResetAsync(head, ct));
+    }
+
+    /// <summary>Serves a cursor older than the replay buffer from the broker's history. False: it cannot be served.</summary>
+    private async Task<HistoryRead> ReadHistoryAsync(int max, CancellationToken ct)
+    {
+        var through = _topic.EvictedThrough;
+        IReadOnlyList<Broker.BrokerEvent>? events;
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            timeout.CancelAfter(Services.Push.CurrentValue.HistoryTimeout);
+            try
+            {
+                events = await _topic.Feed.ReadHistoryAsync(Cursor.Sequence, through, max, timeout.Token);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                Services.Metrics.HistoryReads.WithLabels("error").Inc();
+                throw new Broker.BrokerUnavailableException("History unavailable: " + ex.Message, ex);
+            }
+        }
+
+        if (events is null)
+        {
+            Services.Metrics.HistoryReads.WithLabels("reset").Inc();
+            return HistoryRead.Reset;
+        }
+
+        Services.Metrics.HistoryReads.WithLabels("served").Inc();
+        if (events.Count == 0)
+        {
+            // Nothing of this subject between the cursor and the buffer: move the cursor up to where the buffer starts.
+            Cursor = new Cursor(Cursor.Epoch, through);
+            return HistoryRead.Advanced;
+        }
+
+        var entries = new List<EventEntry>(events.Count);
+        foreach (var e in events)
+        {
+            entries.Add(_topic.FromHistory(e));
+        }
+
+        await WriteAsync(entries, ct, fromHistory: true);
+        return HistoryRead.Written;
+    }
+
+    private async Task WriteAsync(List<EventEntry> batch, CancellationToken ct, bool fromHistory = false)
+    {
+        var last = batch[^1];
+        var cursor = new Cursor(Cursor.Epoch, last.Sequence);
+        await Timed(_writer.WriteEventsAsync(batch, cursor, ct));
+        Cursor = cursor;
+        if (!fromHistory)
+        {
+            DeliveredIndex = last.Index + 1;
+        }
+
+        _delivered.Inc(batch.Count);
+        var now = _time.GetUtcNow();
+        foreach (var e in batch)
+        {
+            _lag.Observe(Math.Max(0, (now - e.Source.PublishedAt).TotalSeconds));
+        }
+    }
+
+    private enum HistoryRead
+    {
+        Written,
+        Advanced,
+        Reset,
+    }
+
+    private async ValueTask Timed(ValueTask write)
+    {
+        Volatile.Write(ref _writeStarted, Math.Max(1, _time.GetTimestamp()));
+        try
+        {
+            await write;
+        }
+        finally
+        {
+            Volatile.Write(ref _writeStarted, 0);
+            LastWrite = _time.GetTimestamp();
+        }
+    }
+}

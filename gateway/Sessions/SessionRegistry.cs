@@ -1,0 +1,51 @@
+using System.Collections.Concurrent;
+using Gateway.Routing;
+
+namespace Gateway.Sessions;
+
+/// <summary>Every open session of this instance: for the sweep, hot reload, drain and per-route limits.</summary>
+internal sealed class SessionRegistry(Observability.GatewayMetrics metrics, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<long, PushSession> _sessions = new();
+    private readonly ConcurrentDictionary<string, int> _perRoute = new(StringComparer.Ordinal);
+
+    public int Count => _sessions.Count;
+
+    public ICollection<PushSession> Sessions => _sessions.Values;
+
+    public int CountForRoute(string routeId) => _perRoute.TryGetValue(routeId, out var n) ? n : 0;
+
+    public long Register(PushSession session)
+    {
+        _sessions[session.Id] = session;
+        _perRoute.AddOrUpdate(session.Route.RouteId, 1, static (_, n) => n + 1);
+        var transport = session.Transport.Name();
+        if (session.Mode == SessionMode.Stream)
+        {
+            metrics.SessionsStarted.WithLabels(session.Route.RouteId, transport).Inc();
+            metrics.SessionsActive.WithLabels(session.Route.RouteId, transport).Inc();
+        }
+
+        return time.GetTimestamp();
+    }
+
+    public void Unregister(PushSession session, long startedAt, CloseReason reason)
+    {
+        if (!_sessions.TryRemove(session.Id, out _))
+        {
+            return;
+        }
+
+        _perRoute.AddOrUpdate(session.Route.RouteId, 0, static (_, n) => Math.Max(0, n - 1));
+        if (session.Mode != SessionMode.Stream)
+        {
+            return;
+        }
+
+        var transport = session.Transport.Name();
+        var route = session.Route.RouteId;
+        metrics.SessionsActive.WithLabels(route, transport).Dec();
+        metrics.SessionsClosed.WithLabels(route, transport, reason.Name()).Inc();
+        metrics.SessionDuration.WithLabels(route, transport, reason.Name()).Observe(time.GetElapsedTime(startedAt).TotalSeconds);
+    }
+}

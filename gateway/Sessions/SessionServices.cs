@@ -1,0 +1,21 @@
+using Gateway.Routing;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Sessions;
+
+/// <summary>What every session needs from the host, bundled so a session costs one reference, not five.</summary>
+internal sealed class SessionServices(Observability.GatewayMetrics metrics, TimeProvider time, IOptionsMonitor<PushOptions> push)
+{
+    public Observability.GatewayMetrics Metrics { get; } = metrics;
+
+    public TimeProvider Time { get; } = time;
+
+    public IOptionsMonitor<PushOptions> Push { get; } = push;
+
+    /// <summary>Reconnect advice with full jitter around the configured delay, so clients told together do not return together.</summary>
+    public TimeSpan RetryAdvice()
+    {
+        var baseDelay = Push.CurrentValue.ReconnectDelay;
+        return TimeSpan.FromMilliseconds(baseDelay.TotalMilliseconds * (0.5 + Random.Shared.NextDouble()));
+    }
+}

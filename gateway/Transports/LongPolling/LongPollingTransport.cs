@@ -1,0 +1,39 @@
+using System.Globalization;
+using Gateway.Routing;
+using Gateway.Sessions;
+using Gateway.Transports.Polling;
+
+namespace Gateway.Transports.LongPolling;
+
+/// <summary>
+/// Long polling: answers at once when anything is newer than the cursor, else holds until an event or the wait ends.
+/// The cursor in every answer guarantees nothing falls between two polls.
+/// </summary>
+internal sealed class LongPollingTransport(SessionHost host) : IPushTransport
+{
+    /// <summary>The wait is clamped to 1..55 s: inside YARP's 100 s and common proxies' 60 s idle timeouts.</summary>
+    public static readonly TimeSpan MinWait = TimeSpan.FromSeconds(1);
+
+    public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(55);
+
+    public TransportKind Kind => TransportKind.LongPolling;
+
+    public async Task<CloseReason> RunAsync(PushContext context, Topic topic)
+    {
+        var http = context.Http;
+        var wait = host.Services.Push.CurrentValue.LongPollDefaultWait;
+        if (http.Request.Query.TryGetValue("wait", out var text) && !string.IsNullOrEmpty(text))
+        {
+            // Out-of-range waits are clamped, not refused: a client with a wrong constant still works.
+            wait = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && double.IsFinite(seconds)
+                ? TimeSpan.FromSeconds(Math.Clamp(seconds, MinWait.TotalSeconds, MaxWait.TotalSeconds))
+                : wait;
+        }
+
+        var writer = new PollResponseWriter(http.Response, TransportKind.LongPolling, context.Route.PollInterval);
+        return await host.RunAsync(context.Route, context.RouteConfig, context.Subject, topic, context.CursorText, writer, SessionMode.LongPoll, wait, http.RequestAborted);
+    }
+
+    public Task RejectAsync(PushContext context, int status, string reason, TimeSpan retryAfter) =>
+        WireErrors.WriteAsync(context.Http, status, reason, "Polls are refused right now; retry after the advised delay.", retryAfter: retryAfter);
+}

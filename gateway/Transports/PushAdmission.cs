@@ -1,0 +1,40 @@
+using Gateway.Lifecycle;
+using Gateway.Sessions;
+
+namespace Gateway.Transports;
+
+/// <summary>Decides whether a new push connection, negotiation or poll may start now.</summary>
+internal sealed class PushAdmission(DrainCoordinator drain, SessionRegistry sessions, Edge.ConnectLimiter limiter, Observability.GatewayMetrics metrics)
+{
+    public Admission Admit(PushContext context, bool isPoll)
+    {
+        var route = context.Route.RouteId;
+        if (drain.IsDraining)
+        {
+            metrics.ConnectsRejected.WithLabels(route, "draining").Inc();
+            return new Admission(StatusCodes.Status503ServiceUnavailable, "draining", drain.RetryAfter());
+        }
+
+        if (!isPoll && context.Route.MaxSessions is { } max && sessions.CountForRoute(route) >= max)
+        {
+            metrics.ConnectsRejected.WithLabels(route, "route_sessions").Inc();
+            return new Admission(StatusCodes.Status503ServiceUnavailable, "too_many_sessions", TimeSpan.FromSeconds(5));
+        }
+
+        var limited = limiter.TryAcquire(context, isPoll);
+        if (limited is { } rejection)
+        {
+            metrics.ConnectsRejected.WithLabels(route, rejection.Reason).Inc();
+            return new Admission(StatusCodes.Status429TooManyRequests, rejection.Reason, rejection.RetryAfter);
+        }
+
+        return Admission.Allowed;
+    }
+}
+
+internal readonly record struct Admission(int Status, string? Reason, TimeSpan RetryAfter)
+{
+    public static readonly Admission Allowed = new(0, null, TimeSpan.Zero);
+
+    public bool IsAllowed => Reason is null;
+}

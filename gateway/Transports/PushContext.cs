@@ -1,0 +1,28 @@
+using Gateway.Routing;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Gateway.Transports;
+
+/// <summary>A request on a push route, its route settings and the subject its route values made.</summary>
+internal sealed record PushContext(HttpContext Http, PushRoute Route, RouteConfig RouteConfig, string Subject)
+{
+    /// <summary>The resume point the client sent, by whichever name its transport uses.</summary>
+    public string? CursorText
+    {
+        get
+        {
+            var request = Http.Request;
+            if (request.Headers.TryGetValue("Last-Event-ID", out var header) && !string.IsNullOrEmpty(header))
+            {
+                return header.ToString();
+            }
+
+            if (request.Query.TryGetValue("cursor", out var cursor) && !string.IsNullOrEmpty(cursor))
+            {
+                return cursor.ToString();
+            }
+
+            return request.Query.TryGetValue("lastEventId", out var last) && !string.IsNullOrEmpty(last) ? last.ToString() : null;
+        }
+    }
+}
