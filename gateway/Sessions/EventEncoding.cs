@@ -26,13 +26,16 @@ internal static class EventEncoding
     }
 
     /// <summary>
-    /// One <c>data:</c> line per payload line. Splitting on CR, LF and CRLF (the SSE spec's line ends) is what stops a
+    /// SSE <c>data</c> is JSON text, as <c>data</c> is on the other transports: a JSON payload verbatim, any other payload
+    /// as a JSON string literal. A raw CR LF cannot survive SSE (every line end is one separator), so a non-JSON payload
+    /// travels escaped and decodes byte-identical. One <c>data:</c> line per payload line. Splitting on CR, LF and CRLF (the SSE spec's line ends) is what stops a
     /// payload from injecting <c>id:</c> or <c>event:</c> fields; a parser joins the lines back with LF.
     /// See https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation.
     /// </summary>
     public static byte[] EncodeSse(EventEntry entry)
     {
-        var text = Utf8.GetString(entry.Source.Data.Span);
+        var data = entry.Source.Data.Span;
+        var text = IsJson(data) ? Utf8.GetString(data) : JsonSerializer.Serialize(Utf8.GetString(data), EventJsonContext.Default.String);
         var sb = new StringBuilder(text.Length + 64);
         sb.Append("id: ").Append(entry.Id).Append('\n');
         sb.Append("event: ").Append(entry.Source.EventType).Append('\n');

@@ -198,23 +198,16 @@ internal sealed partial class PushSession
                     continue;
 
                 case TopicRead.Events:
-                    if (_mode == SessionMode.Stream && _topic.Appended - batch[0].Index > Route.QueueCapacity)
+                    // Drop-oldest: a session more than its queue behind skips ahead and is told of the gap. (Disconnect is
+                    // judged by the sweep, from a write that stays blocked: a client catching up from its cursor is not slow.)
+                    if (_mode == SessionMode.Stream && Route.SlowConsumer == SlowConsumerPolicy.DropOldest &&
+                        _topic.Appended - batch[0].Index > Route.QueueCapacity && _topic.CursorBeforeNewest(Route.QueueCapacity) is { } skipTo)
                     {
-                        if (Route.SlowConsumer == SlowConsumerPolicy.Disconnect)
-                        {
-                            await _writer.CloseAsync(CloseReason.SlowConsumer, Services.RetryAdvice(), Cursor, ct);
-                            return CloseReason.SlowConsumer;
-                        }
-
-                        var skipTo = _topic.CursorBeforeNewest(Route.QueueCapacity);
-                        if (skipTo is { } to)
-                        {
-                            var skipped = _topic.Appended - Route.QueueCapacity - batch[0].Index;
-                            Services.Metrics.EventsDropped.WithLabels(Route.RouteId, Transport.Name(), "drop_oldest").Inc(Math.Max(0, skipped));
-                            Cursor = to;
-                            await _writer.WriteGapAsync(to, skipped, ct);
-                            continue;
-                        }
+                        var skipped = _topic.Appended - Route.QueueCapacity - batch[0].Index;
+                        Services.Metrics.EventsDropped.WithLabels(Route.RouteId, Transport.Name(), "drop_oldest").Inc(Math.Max(0, skipped));
+                        Cursor = skipTo;
+                        await Timed(_writer.WriteGapAsync(skipTo, skipped, ct));
+                        continue;
                     }
 
                     await WriteAsync(batch, ct);

@@ -23,6 +23,9 @@ internal sealed partial class SessionSweeper(
 
     public static readonly TimeSpan Period = TimeSpan.FromSeconds(1);
 
+    /// <summary>A write blocked this long while the session is over its queue capacity marks a slow consumer.</summary>
+    public static readonly TimeSpan SlowWrite = TimeSpan.FromSeconds(2);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Period, time);
@@ -107,8 +110,9 @@ internal sealed partial class SessionSweeper(
 
             if (session.InWrite)
             {
-                // A client that stopped reading blocks its write; the shared buffer moves on without it.
-                if (lag > session.Route.QueueCapacity && session.Route.SlowConsumer == SlowConsumerPolicy.Disconnect)
+                // A client that stopped reading blocks its write while the shared buffer moves on without it. A session
+                // merely catching up writes quickly, however far behind it is, so only a blocked write counts.
+                if (lag > session.Route.QueueCapacity && session.WriteElapsed >= SlowWrite && session.Route.SlowConsumer == SlowConsumerPolicy.Disconnect)
                 {
                     session.Abort(CloseReason.SlowConsumer);
                     continue;

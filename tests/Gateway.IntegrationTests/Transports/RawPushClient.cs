@@ -1,0 +1,212 @@
+using System.Net;
+using System.Net.ServerSentEvents;
+using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+
+namespace Gateway.IntegrationTests.Transports;
+
+/// <summary>
+/// Speaks each transport with the plain platform clients (ClientWebSocket, HttpClient + SseParser, HttpClient polls)
+/// and yields what arrives as <see cref="PushItem"/>s, so one scenario runs against all four transports.
+/// </summary>
+internal static class RawPushClient
+{
+    public static IAsyncEnumerable<PushItem> StreamAsync(string transport, string baseUrl, string path, string? cursor, CancellationToken ct) => transport switch
+    {
+        "websocket" => WebSocketAsync(baseUrl, path, cursor, ct),
+        "sse" => SseAsync(baseUrl, path, cursor, ct),
+        "longpolling" => PollAsync(baseUrl, path, cursor, "longpolling", ct),
+        "polling" => PollAsync(baseUrl, path, cursor, "polling", ct),
+        _ => throw new ArgumentOutOfRangeException(nameof(transport)),
+    };
+
+    /// <summary>Reads until <paramref name="until"/> holds for what was collected, or the timeout; returns everything seen.</summary>
+    public static async Task<List<PushItem>> CollectAsync(IAsyncEnumerable<PushItem> stream, Func<List<PushItem>, bool> until, TimeSpan timeout)
+    {
+        var items = new List<PushItem>();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await foreach (var item in stream.WithCancellation(cts.Token))
+            {
+                items.Add(item);
+                if (until(items))
+                {
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or WebSocketException)
+        {
+            items.Add(new PushItem(PushItemKind.Closed, null, null, null, Reason: ex.Message));
+        }
+
+        return items;
+    }
+
+    /// <summary>Collects <paramref name="count"/> events across reconnects, resuming from the last id each time; deduplicates.</summary>
+    public static async Task<List<PushItem>> CollectResumingAsync(string transport, string baseUrl, string path, string? cursor, int count, TimeSpan timeout)
+    {
+        var events = new List<PushItem>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var deadline = DateTime.UtcNow + timeout;
+        while (events.Count < count && DateTime.UtcNow < deadline)
+        {
+            var items = await CollectAsync(StreamAsync(transport, baseUrl, path, cursor, CancellationToken.None),
+                got => events.Count + got.Count(i => i.Kind == PushItemKind.Event && !seen.Contains(i.Id!)) >= count || got[^1].Kind is PushItemKind.Closed or PushItemKind.Reconnect,
+                deadline - DateTime.UtcNow);
+            if (items.Count > 0 && items[^1].Kind is PushItemKind.Closed or PushItemKind.Reconnect)
+            {
+                await Task.Delay(Random.Shared.Next(50, 250));
+            }
+
+            foreach (var item in items)
+            {
+                if (item.Kind == PushItemKind.Event && seen.Add(item.Id!))
+                {
+                    events.Add(item);
+                    cursor = item.Id;
+                }
+                else if (item.Kind == PushItemKind.Reset)
+                {
+                    throw new InvalidOperationException("The stream was reset: events were lost.");
+                }
+            }
+        }
+
+        return events;
+    }
+
+    public static async IAsyncEnumerable<PushItem> WebSocketAsync(string baseUrl, string path, string? cursor, [EnumeratorCancellation] CancellationToken ct)
+    {
+        using var ws = new ClientWebSocket();
+        var uri = new Uri(baseUrl.Replace("http://", "ws://", StringComparison.Ordinal) + path + (cursor is null ? string.Empty : "?cursor=" + Uri.EscapeDataString(cursor)));
+        await ws.ConnectAsync(uri, ct);
+        var buffer = new byte[1 << 20];
+        while (true)
+        {
+            var length = 0;
+            ValueWebSocketReceiveResult result;
+            do
+            {
+                result = await ws.ReceiveAsync(buffer.AsMemory(length), ct);
+                length += result.Count;
+            }
+            while (!result.EndOfMessage);
+
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                yield return new PushItem(PushItemKind.Closed, null, null, null, Reason: $"{(int?)ws.CloseStatus} {ws.CloseStatusDescription}");
+                yield break;
+            }
+
+            yield return FromJson(JsonDocument.Parse(buffer.AsMemory(0, length)).RootElement);
+        }
+    }
+
+    public static async IAsyncEnumerable<PushItem> SseAsync(string baseUrl, string path, string? cursor, [EnumeratorCancellation] CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        using var request = new HttpRequestMessage(HttpMethod.Get, baseUrl + path);
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        if (cursor is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Last-Event-ID", cursor);
+        }
+
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            yield return new PushItem(PushItemKind.Closed, null, null, null, Reason: ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            yield break;
+        }
+
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        await foreach (var item in SseParser.Create(body).EnumerateAsync(ct))
+        {
+            yield return item.EventType switch
+            {
+                "gateway.reset" => new PushItem(PushItemKind.Reset, item.EventId, item.EventType, item.Data, Cursor: item.EventId),
+                "gateway.gap" => new PushItem(PushItemKind.Gap, item.EventId, item.EventType, item.Data, Cursor: item.EventId),
+                "gateway.reconnect" => new PushItem(PushItemKind.Reconnect, null, item.EventType, item.Data, Reason: JsonDocument.Parse(item.Data).RootElement.GetProperty("reason").GetString()),
+                _ => new PushItem(PushItemKind.Event, item.EventId, item.EventType, DecodeSseData(item.Data)),
+            };
+        }
+
+        yield return new PushItem(PushItemKind.Closed, null, null, null, Reason: "end of stream");
+    }
+
+    public static async IAsyncEnumerable<PushItem> PollAsync(string baseUrl, string path, string? cursor, string transport, [EnumeratorCancellation] CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(70) };
+        while (true)
+        {
+            var url = $"{baseUrl}{path}?transport={transport}&wait=1" + (cursor is null ? string.Empty : "&cursor=" + Uri.EscapeDataString(cursor));
+            using var response = await http.GetAsync(url, ct);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                yield return new PushItem(PushItemKind.Closed, null, null, null, Reason: ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                yield break;
+            }
+
+            using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+            var root = doc.RootElement;
+            cursor = root.GetProperty("cursor").GetString();
+            if (root.TryGetProperty("reset", out var reset) && reset.GetBoolean())
+            {
+                yield return new PushItem(PushItemKind.Reset, cursor, null, null, Cursor: cursor);
+            }
+
+            var events = root.GetProperty("events");
+            foreach (var e in events.EnumerateArray())
+            {
+                yield return FromJson(e);
+            }
+
+            if (root.TryGetProperty("reconnect", out var reconnect))
+            {
+                yield return new PushItem(PushItemKind.Reconnect, null, null, null, Reason: reconnect.GetProperty("reason").GetString());
+                yield break;
+            }
+
+            if (events.GetArrayLength() == 0)
+            {
+                // An empty answer is the polls' keep-alive: the connection is alive and nothing is new.
+                yield return new PushItem(PushItemKind.Heartbeat, null, null, null, Cursor: cursor);
+                if (transport == "polling")
+                {
+                    await Task.Delay(50, ct);
+                }
+            }
+        }
+    }
+
+    private static PushItem FromJson(JsonElement e)
+    {
+        var type = e.GetProperty("type").GetString();
+        return type switch
+        {
+            "event" => new PushItem(PushItemKind.Event, e.GetProperty("id").GetString(), e.GetProperty("event").GetString(),
+                e.GetProperty("data").ValueKind == JsonValueKind.String ? e.GetProperty("data").GetString() : e.GetProperty("data").GetRawText()),
+            "reset" => new PushItem(PushItemKind.Reset, null, null, null, Cursor: e.GetProperty("cursor").GetString()),
+            "gap" => new PushItem(PushItemKind.Gap, null, null, null, Cursor: e.GetProperty("cursor").GetString()),
+            "heartbeat" => new PushItem(PushItemKind.Heartbeat, null, null, null),
+            "reconnect" => new PushItem(PushItemKind.Reconnect, null, null, null, Reason: e.GetProperty("reason").GetString()),
+            _ => new PushItem(PushItemKind.Closed, null, type, e.GetRawText()),
+        };
+    }
+
+    /// <summary>SSE data is JSON text; a string payload comes as a JSON string literal.</summary>
+    private static string DecodeSseData(string data)
+    {
+        using var doc = JsonDocument.Parse(data);
+        return doc.RootElement.ValueKind == JsonValueKind.String ? doc.RootElement.GetString()! : data;
+    }
+
+    internal static string Utf8(ReadOnlySpan<byte> bytes) => Encoding.UTF8.GetString(bytes);
+}
