@@ -1,0 +1,84 @@
+using Gateway.Routing;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Gateway.Routing.Tests;
+
+public sealed class PushRouteParserTests
+{
+    private static RouteConfig Route(Dictionary<string, string> metadata, string path = "/orders/{id}/events", string? cluster = null) => new()
+    {
+        RouteId = "r1",
+        ClusterId = cluster,
+        Match = new RouteMatch { Path = path },
+        Metadata = metadata,
+    };
+
+    [Fact]
+    public void Parse_NoPushKeys_IsNotAPushRoute()
+    {
+        var errors = new List<string>();
+        Assert.Null(PushRouteParser.Parse(Route([]), new PushOptions(), errors));
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public void Parse_FullRoute_ReadsEveryKey()
+    {
+        var errors = new List<string>();
+        var route = PushRouteParser.Parse(Route(new()
+        {
+            ["Push.Subject"] = "orders.{id}",
+            ["Push.Transports"] = "sse, websocket",
+            ["Push.Upstream"] = "orders.{id}.in",
+            ["Push.QueueCapacity"] = "77",
+            ["Push.SlowConsumer"] = "DropOldest",
+            ["Push.Heartbeat"] = "00:00:05",
+            ["Push.ConnectRate"] = "2.5",
+        }), new PushOptions(), errors);
+
+        Assert.Empty(errors);
+        Assert.NotNull(route);
+        Assert.Equal([TransportKind.Sse, TransportKind.WebSocket], route.Transports);
+        Assert.Equal(77, route.QueueCapacity);
+        Assert.Equal(SlowConsumerPolicy.DropOldest, route.SlowConsumer);
+        Assert.Equal(TimeSpan.FromSeconds(5), route.Heartbeat);
+        Assert.Equal(2.5, route.ConnectRate);
+        Assert.True(route.Allows(TransportKind.Sse));
+        Assert.False(route.Allows(TransportKind.Polling));
+    }
+
+    [Fact]
+    public void Parse_NoTransportsKey_AllowsAllInPreferenceOrder()
+    {
+        var route = PushRouteParser.Parse(Route(new() { ["Push.Subject"] = "orders.{id}" }), new PushOptions(), []);
+        Assert.Equal([TransportKind.WebSocket, TransportKind.Sse, TransportKind.LongPolling, TransportKind.Polling], route!.Transports);
+    }
+
+    [Fact]
+    public void Parse_ManyMistakes_ReportsEveryOneWithRouteAndKey()
+    {
+        var errors = new List<string>();
+        var route = PushRouteParser.Parse(Route(new()
+        {
+            ["Push.Subject"] = "orders.{nope}",
+            ["Push.Transports"] = "websocket,carrier-pigeon,websocket",
+            ["Push.Heartbeat"] = "forever",
+            ["Push.QueueCapacity"] = "-1",
+            ["Push.SlowConsumer"] = "Panic",
+            ["Push.Bogus"] = "1",
+            ["Push.Watch"] = "orders/{id}",
+        }), new PushOptions(), errors);
+
+        Assert.Null(route);
+        Assert.Contains(errors, e => e.Contains("Push.Subject", StringComparison.Ordinal) && e.Contains("{nope}", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("carrier-pigeon", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("listed twice", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Push.Heartbeat", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Push.QueueCapacity", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Panic", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Push.Bogus", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("must be a backend path", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("needs a ClusterId", StringComparison.Ordinal));
+        Assert.All(errors, e => Assert.Contains("r1", e, StringComparison.Ordinal));
+    }
+}
