@@ -64,34 +64,40 @@ internal sealed partial class JetStreamSubjectFeed : ISubjectFeed
             return result;
         }
 
-        var consumer = await _js.CreateOrderedConsumerAsync(
-            _stream,
-            new NatsJSOrderedConsumerOpts
-            {
-                FilterSubjects = [_subject],
-                DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartSequence,
-                OptStartSeq = afterSequence + 1,
-            },
-            cancellationToken);
-        while (result.Count < max)
+        var consumer = await CreateConsumerAsync(afterSequence + 1, cancellationToken);
+        try
         {
-            var got = 0;
-            await foreach (var msg in consumer.FetchNoWaitAsync<ReadOnlyMemory<byte>>(new NatsJSFetchOpts { MaxMsgs = Math.Min(256, max - result.Count) }, cancellationToken: cancellationToken))
+            // The server counts what matches the filter from the start sequence on, so "nothing came back" is never
+            // mistaken for "nothing there": a short read is an error (the client retries), not a silent skip.
+            var pending = consumer.Info.NumPending;
+            var done = pending == 0;
+            while (!done && result.Count < max)
             {
-                got++;
-                var seq = msg.Metadata?.Sequence.Stream ?? 0;
-                if (seq > throughSequence)
+                var got = 0;
+                var page = new NatsJSFetchOpts { MaxMsgs = (int)Math.Min((ulong)Math.Min(256, max - result.Count), pending - (ulong)result.Count), Expires = TimeSpan.FromSeconds(2) };
+                await foreach (var msg in consumer.FetchAsync<ReadOnlyMemory<byte>>(page, cancellationToken: cancellationToken))
                 {
-                    return result;
+                    got++;
+                    var seq = msg.Metadata?.Sequence.Stream ?? 0;
+                    if (seq > throughSequence)
+                    {
+                        done = true;
+                        break;
+                    }
+
+                    result.Add(ToEvent(msg, seq));
+                    done = seq == throughSequence || (ulong)result.Count >= pending;
                 }
 
-                result.Add(ToEvent(msg, seq));
+                if (got == 0)
+                {
+                    throw new BrokerUnavailableException($"JetStream returned no history for {_subject} after sequence {afterSequence} though {pending} messages are pending.");
+                }
             }
-
-            if (got == 0)
-            {
-                break;
-            }
+        }
+        finally
+        {
+            await DeleteConsumerAsync(consumer);
         }
 
         return result;
@@ -115,24 +121,62 @@ internal sealed partial class JetStreamSubjectFeed : ISubjectFeed
     private static BrokerEvent ToEvent(INatsJSMsg<ReadOnlyMemory<byte>> msg, ulong seq) =>
         new(seq, msg.Subject, Nats.NatsHeadersReader.EventType(msg.Headers), msg.Data.ToArray(), msg.Metadata?.Timestamp ?? DateTimeOffset.UtcNow);
 
+    /// <summary>
+    /// An ephemeral, unacknowledged pull consumer filtered on the one subject. Not NATS.Net's ordered consumer: that sends
+    /// <c>filter_subjects</c>, which nats-server 2.9 ignores (the consumer would then deliver the whole stream);
+    /// <c>filter_subject</c> works on 2.9 and later. Ordering is checked here by the consumer sequence instead.
+    /// </summary>
+    private Task<INatsJSConsumer> CreateConsumerAsync(ulong startSequence, CancellationToken cancellationToken) =>
+        _js.CreateConsumerAsync(
+            _stream,
+            new ConsumerConfig
+            {
+                // A fresh name each time: creating with a known name would update that consumer instead.
+                Name = "gw_" + Guid.NewGuid().ToString("N"),
+                FilterSubject = _subject,
+                DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartSequence,
+                OptStartSeq = startSequence,
+                AckPolicy = ConsumerConfigAckPolicy.None,
+                InactiveThreshold = TimeSpan.FromSeconds(30),
+                MemStorage = true,
+                NumReplicas = 1,
+            },
+            cancellationToken).AsTask();
+
+    private async Task DeleteConsumerAsync(INatsJSConsumer consumer)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await _js.DeleteConsumerAsync(_stream, consumer.Info.Name, timeout.Token);
+        }
+        catch (Exception ex) when (ex is NatsException or NatsJSException or OperationCanceledException or TimeoutException)
+        {
+            // The inactive threshold removes it anyway.
+        }
+    }
+
     private async Task PumpAsync(CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
+            INatsJSConsumer? consumer = null;
             try
             {
-                var consumer = await _js.CreateOrderedConsumerAsync(
-                    _stream,
-                    new NatsJSOrderedConsumerOpts
-                    {
-                        FilterSubjects = [_subject],
-                        DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartSequence,
-                        OptStartSeq = _last + 1,
-                    },
-                    cancellationToken);
-                await foreach (var msg in consumer.ConsumeAsync<ReadOnlyMemory<byte>>(cancellationToken: cancellationToken))
+                consumer = await CreateConsumerAsync(_last + 1, cancellationToken);
+                ulong expected = 1;
+                var opts = new NatsJSConsumeOpts { MaxMsgs = 512, IdleHeartbeat = TimeSpan.FromSeconds(5), Expires = TimeSpan.FromSeconds(30) };
+                await foreach (var msg in consumer.ConsumeAsync<ReadOnlyMemory<byte>>(opts: opts, cancellationToken: cancellationToken))
                 {
-                    var seq = msg.Metadata?.Sequence.Stream ?? 0;
+                    var metadata = msg.Metadata;
+                    if (metadata is null || metadata.Value.Sequence.Consumer != expected)
+                    {
+                        // A message went missing between server and here: start over from the last one delivered.
+                        throw new InvalidOperationException($"consumer sequence {metadata?.Sequence.Consumer} where {expected} was due");
+                    }
+
+                    expected++;
+                    var seq = metadata.Value.Sequence.Stream;
                     if (seq <= _last)
                     {
                         continue;
@@ -144,7 +188,7 @@ internal sealed partial class JetStreamSubjectFeed : ISubjectFeed
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                return;
+                break;
             }
             catch (Exception ex)
             {
@@ -156,7 +200,14 @@ internal sealed partial class JetStreamSubjectFeed : ISubjectFeed
                 }
                 catch (OperationCanceledException)
                 {
-                    return;
+                    break;
+                }
+            }
+            finally
+            {
+                if (consumer is not null)
+                {
+                    await DeleteConsumerAsync(consumer);
                 }
             }
         }

@@ -78,12 +78,26 @@ public sealed class DotnetClientFallbackTests(NatsServerFixture nats, ITestOutpu
         }
     }
 
-    [Fact]
-    public async Task Subscribe_ProxyBuffersEventStream_FallsBackToLongPollingWithoutLosingEvents()
+    /// <param name="bufferingNextToClient">
+    /// True: client -> buffering -> refusing -> gateway; the client's own hop buffers, so it gets the headers and then
+    /// silence (<c>buffered</c>). False: client -> refusing -> buffering -> gateway; the outer proxy sends no headers until
+    /// the first body byte, which never comes (<c>timeout</c>).
+    /// </param>
+    [Theory]
+    [InlineData(true, GatewayFallbackReason.Buffered)]
+    [InlineData(false, GatewayFallbackReason.Timeout)]
+    public async Task Subscribe_ProxyBuffersEventStream_FallsBackToLongPollingWithoutLosingEvents(bool bufferingNextToClient, GatewayFallbackReason reason)
     {
         await using var gateway = await ClientTestGateway.StartAsync(ClientTestGateway.Options(nats, output));
-        await using var buffering = await BufferingProxy.StartAsync(gateway.PublicUrl, output);
-        await using var refusing = await UpgradeRefusingProxy.StartAsync(buffering.Url, UpgradeRefusal.Forbidden, output);
+        BufferingProxy? buffering = null;
+        IIntermediary inner = bufferingNextToClient
+            ? await UpgradeRefusingProxy.StartAsync(gateway.PublicUrl, UpgradeRefusal.Forbidden, output)
+            : buffering = await BufferingProxy.StartAsync(gateway.PublicUrl, output);
+        await using var innerScope = inner;
+        IIntermediary outer = bufferingNextToClient
+            ? buffering = await BufferingProxy.StartAsync(inner.Url, output)
+            : await UpgradeRefusingProxy.StartAsync(inner.Url, UpgradeRefusal.Forbidden, output);
+        await using var outerScope = outer;
         var key = ClientTestGateway.NewKey();
         await using var connection = await nats.ConnectAsync();
         await using var publisher = new SequencePublisher(connection, $"prices.{key}");
@@ -95,7 +109,7 @@ public sealed class DotnetClientFallbackTests(NatsServerFixture nats, ITestOutpu
         {
             BeforeRecord = s => publishedWhenConnecting ??= s.State == GatewayState.Connecting ? publisher.Published : null,
         };
-        using var client = new GatewayClient(new Uri(refusing.Url));
+        using var client = new GatewayClient(new Uri(outer.Url));
         var options = new SubscribeOptions { OnState = recorder.OnState, SseProbeTimeout = TimeSpan.FromSeconds(1), ConnectTimeout = TimeSpan.FromSeconds(5) };
         await using (var subscription = client.Connect($"/prices/{key}/events", options))
         {
@@ -106,9 +120,44 @@ public sealed class DotnetClientFallbackTests(NatsServerFixture nats, ITestOutpu
 
             SequenceAssert.Complete(recorder, mustStartBy: publishedWhenConnecting!.Value + 1, last);
             SequenceAssert.FellBack(recorder, GatewayTransport.WebSocket, GatewayTransport.Sse, GatewayFallbackReason.Refused);
-            SequenceAssert.FellBack(recorder, GatewayTransport.Sse, GatewayTransport.LongPolling, GatewayFallbackReason.Buffered);
+            SequenceAssert.FellBack(recorder, GatewayTransport.Sse, GatewayTransport.LongPolling, reason);
             Assert.Equal(GatewayTransport.LongPolling, subscription.Transport);
-            Assert.True(buffering.BufferedStreams >= 1, "the buffering proxy held an event stream");
+            Assert.True(buffering!.BufferedStreams >= 1, "the buffering proxy held an event stream");
+            await subscription.DisposeAsync();
+            await pump.WaitAsync(Timeout);
+        }
+    }
+
+    [Fact]
+    public async Task ForceFallback_OnWebSocket_MovesToSseReportsForcedAndLosesNothing()
+    {
+        await using var gateway = await ClientTestGateway.StartAsync(ClientTestGateway.Options(nats, output));
+        var key = ClientTestGateway.NewKey();
+        await using var connection = await nats.ConnectAsync();
+        await using var publisher = new SequencePublisher(connection, $"prices.{key}");
+        publisher.Start(PublishInterval);
+        int? publishedWhenConnecting = null;
+        var recorder = new SubscriptionRecorder(output)
+        {
+            BeforeRecord = s => publishedWhenConnecting ??= s.State == GatewayState.Connecting ? publisher.Published : null,
+        };
+        using var client = new GatewayClient(new Uri(gateway.PublicUrl));
+
+        await using (var subscription = client.Connect($"/prices/{key}/events", new SubscribeOptions { OnState = recorder.OnState }))
+        {
+            var pump = recorder.PumpAsync(subscription);
+            await Eventually.TrueAsync(() => subscription.Transport == GatewayTransport.WebSocket && recorder.Count >= 10, Timeout, "10 events over WebSocket");
+
+            subscription.ForceFallback();
+            await Eventually.TrueAsync(() => subscription.Transport == GatewayTransport.Sse, Timeout, "the client to move to SSE");
+            var atSwitch = publisher.Published;
+            await Eventually.TrueAsync(() => recorder.Numbers is { Count: > 0 } n && n[^1] >= atSwitch + 10, Timeout, "10 more events over SSE");
+            var last = await publisher.StopAsync();
+            await Eventually.TrueAsync(() => recorder.Numbers is { Count: > 0 } n && n[^1] >= last, Timeout, $"every event up to {last}");
+
+            SequenceAssert.Complete(recorder, mustStartBy: publishedWhenConnecting!.Value + 1, last);
+            SequenceAssert.FellBack(recorder, GatewayTransport.WebSocket, GatewayTransport.Sse, GatewayFallbackReason.Forced);
+            Assert.Equal(1, await ClientTestGateway.FallbacksAsync(gateway, "prices", "websocket", "sse", "forced"));
             await subscription.DisposeAsync();
             await pump.WaitAsync(Timeout);
         }
@@ -118,11 +167,12 @@ public sealed class DotnetClientFallbackTests(NatsServerFixture nats, ITestOutpu
     public async Task Fallbacks_ReportedOnTheNextRequest_AreCountedOnceInGatewayMetric()
     {
         await using var gateway = await ClientTestGateway.StartAsync(ClientTestGateway.Options(nats, output));
-        await using var buffering = await BufferingProxy.StartAsync(gateway.PublicUrl, output);
-        await using var refusing = await UpgradeRefusingProxy.StartAsync(buffering.Url, UpgradeRefusal.Forbidden, output);
+        // client -> buffering -> refusing -> gateway: the client's own hop buffers, so it sees headers and then silence.
+        await using var refusing = await UpgradeRefusingProxy.StartAsync(gateway.PublicUrl, UpgradeRefusal.Forbidden, output);
+        await using var buffering = await BufferingProxy.StartAsync(refusing.Url, output);
         var key = ClientTestGateway.NewKey();
         var recorder = new SubscriptionRecorder(output);
-        using var client = new GatewayClient(new Uri(refusing.Url));
+        using var client = new GatewayClient(new Uri(buffering.Url));
         var options = new SubscribeOptions { OnState = recorder.OnState, SseProbeTimeout = TimeSpan.FromSeconds(1), ConnectTimeout = TimeSpan.FromSeconds(5) };
 
         await using (var subscription = client.Connect($"/prices/{key}/events", options))

@@ -38,8 +38,9 @@ internal static class RawPushClient
                 }
             }
         }
-        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
+            // Our timeout, or the caller's token passed to the stream: either way, return what was seen.
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or WebSocketException)
         {

@@ -8,7 +8,7 @@ namespace Gateway.IntegrationTests.Infrastructure.Intermediaries;
 /// Other responses pass through unchanged. The network on which a client must notice that SSE connects but does not
 /// deliver and fall back to long polling.
 /// </summary>
-internal sealed class BufferingProxy : IAsyncDisposable
+internal sealed class BufferingProxy : IIntermediary
 {
     private readonly ForwardingProxy proxy;
     private readonly HeldCounter held;

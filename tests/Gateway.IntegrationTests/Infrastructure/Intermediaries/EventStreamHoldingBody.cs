@@ -12,6 +12,7 @@ internal sealed class EventStreamHoldingBody(IHttpResponseBodyFeature original, 
 {
     private readonly MemoryStream held = new();
     private bool? holding;
+    private bool headersSent;
 
     /// <summary>True once the response turned out to be an event stream that this body holds back.</summary>
     public bool IsHolding => holding == true;
@@ -34,7 +35,14 @@ internal sealed class EventStreamHoldingBody(IHttpResponseBodyFeature original, 
     {
         if (Holding())
         {
-            await original.StartAsync(cancellationToken);
+            if (!headersSent)
+            {
+                // Kestrel's StartAsync only queues the status line and headers; the flush sends them.
+                headersSent = true;
+                await original.StartAsync(cancellationToken);
+                await original.Stream.FlushAsync(cancellationToken);
+            }
+
             lock (held)
             {
                 held.Write(buffer.Span);
@@ -51,8 +59,8 @@ internal sealed class EventStreamHoldingBody(IHttpResponseBodyFeature original, 
 
     public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count).GetAwaiter().GetResult();
 
-    public override Task FlushAsync(CancellationToken cancellationToken) =>
-        Holding() ? original.StartAsync(cancellationToken) : original.Stream.FlushAsync(cancellationToken);
+    // While holding, a flush sends at most the headers: the held bytes are not in the original body yet.
+    public override Task FlushAsync(CancellationToken cancellationToken) => original.Stream.FlushAsync(cancellationToken);
 
     public override void Flush() => FlushAsync().GetAwaiter().GetResult();
 

@@ -4,7 +4,7 @@ namespace Gateway.IntegrationTests.Infrastructure.Intermediaries;
 /// An intermediary that forwards everything to its upstream except WebSocket handshakes, which it refuses (403) or drops:
 /// the network on which a client must notice that WebSocket does not work and fall back to SSE.
 /// </summary>
-internal sealed class UpgradeRefusingProxy : IAsyncDisposable
+internal sealed class UpgradeRefusingProxy : IIntermediary
 {
     private readonly ForwardingProxy proxy;
     private readonly RefusalCounter refused;

@@ -1,0 +1,55 @@
+namespace EdgeGateway.Client.Transports;
+
+/// <summary>
+/// Short polling, the last link of the chain: <c>GET {path}?transport=polling&amp;cursor=…</c> every poll interval with
+/// <c>If-None-Match</c> set to the cursor, so an unchanged subject costs a <c>304</c>.
+/// </summary>
+internal sealed class PollingConnection : ITransportConnection
+{
+    public GatewayTransport Kind => GatewayTransport.Polling;
+
+    public async Task<ConnectionOutcome> RunAsync(ConnectionContext context, CancellationToken cancellationToken)
+    {
+        var worked = false;
+        try
+        {
+            while (true)
+            {
+                var cursor = context.Sink.Cursor;
+                var uri = context.StreamUri([new("transport", "polling"), new("cursor", cursor)]);
+                var result = await PollExchange.SendAsync(context, uri, cursor, context.Options.ConnectTimeout, cancellationToken);
+                if (result.Failure is not null)
+                {
+                    return PollAnswer.AfterWorking(result.Failure, worked);
+                }
+
+                if (!worked)
+                {
+                    worked = true;
+                    context.Sink.Opened(GatewayTransport.Polling, upstream: null);
+                }
+
+                if (result.Answer is not null && await PollAnswer.ApplyAsync(result.Answer, context.Sink, cancellationToken) is { } advice)
+                {
+                    return ConnectionOutcome.Reconnect(advice.Reason ?? "reconnect", delivered: true, TimeSpan.FromMilliseconds(advice.RetryMs));
+                }
+
+                if (!result.MoreAvailable)
+                {
+                    await Task.Delay(Interval(result.Interval, context.PollInterval), context.Time, cancellationToken);
+                }
+            }
+        }
+        finally
+        {
+            context.Sink.Closed();
+        }
+    }
+
+    /// <summary>
+    /// <c>X-Poll-Interval</c> is whole seconds (rounded up), negotiate's <c>pollIntervalMs</c> is exact: the header wins
+    /// only when it asks for more than the rounding explains, i.e. when the gateway wants clients to slow down.
+    /// </summary>
+    internal static TimeSpan Interval(TimeSpan? hinted, TimeSpan negotiated) =>
+        hinted is { } h && h > TimeSpan.FromSeconds(Math.Ceiling(negotiated.TotalSeconds)) ? h : negotiated;
+}
