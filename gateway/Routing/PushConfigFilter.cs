@@ -50,12 +50,13 @@ internal sealed partial class PushConfigFilter(
             errors.Add($"route '{route.RouteId}': ClusterId '{route.ClusterId}' names no cluster in ReverseProxy:Clusters.");
         }
 
-        if (string.IsNullOrEmpty(route.ClusterId) && push?.IsStream != true)
+        var hasSubject = route.Metadata?.ContainsKey(PushMetadataKeys.Subject) == true;
+        if (string.IsNullOrEmpty(route.ClusterId) && !hasSubject)
         {
             errors.Add($"route '{route.RouteId}': no ClusterId; only push routes (Push.Subject) may go without a backend.");
         }
 
-        if (push?.IsStream == true && string.IsNullOrEmpty(route.Match?.Path))
+        if (hasSubject && string.IsNullOrEmpty(route.Match?.Path))
         {
             errors.Add($"route '{route.RouteId}': a push route needs Match.Path.");
         }

@@ -21,18 +21,17 @@ internal sealed class LongPollingTransport(SessionHost host) : IPushTransport
     public async Task<CloseReason> RunAsync(PushContext context, Topic topic)
     {
         var http = context.Http;
-        var wait = host.Services.Push.CurrentValue.LongPollDefaultWait;
-        if (http.Request.Query.TryGetValue("wait", out var text) && !string.IsNullOrEmpty(text))
-        {
-            // Out-of-range waits are clamped, not refused: a client with a wrong constant still works.
-            wait = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && double.IsFinite(seconds)
-                ? TimeSpan.FromSeconds(Math.Clamp(seconds, MinWait.TotalSeconds, MaxWait.TotalSeconds))
-                : wait;
-        }
+        var wait = ParseWait(http.Request.Query["wait"], host.Services.Push.CurrentValue.LongPollDefaultWait);
 
         var writer = new PollResponseWriter(http.Response, TransportKind.LongPolling, context.Route.PollInterval);
         return await host.RunAsync(context.Route, context.RouteConfig, context.Subject, topic, context.CursorText, writer, SessionMode.LongPoll, wait, http.RequestAborted);
     }
+
+    /// <summary>Out-of-range waits are clamped to 1..55 s, not refused: a client with a wrong constant still works.</summary>
+    public static TimeSpan ParseWait(string? text, TimeSpan fallback) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && double.IsFinite(seconds)
+            ? TimeSpan.FromSeconds(Math.Clamp(seconds, MinWait.TotalSeconds, MaxWait.TotalSeconds))
+            : fallback;
 
     public Task RejectAsync(PushContext context, int status, string reason, TimeSpan retryAfter) =>
         WireErrors.WriteAsync(context.Http, status, reason, "Polls are refused right now; retry after the advised delay.", retryAfter: retryAfter);

@@ -37,6 +37,13 @@ internal sealed partial class WebSocketTransport(SessionHost host, UpstreamPubli
         }
         finally
         {
+            // After our close frame, let the client answer with its own (the closing handshake, RFC 6455 section 7.1.2)
+            // so it sees a clean close; a client that never answers is cut after a short grace.
+            if (socket.State == WebSocketState.CloseSent)
+            {
+                await Task.WhenAny(receive, Task.Delay(TimeSpan.FromSeconds(2), host.Services.Time));
+            }
+
             await sessionEnd.CancelAsync();
         }
 
@@ -112,7 +119,9 @@ internal sealed partial class WebSocketTransport(SessionHost host, UpstreamPubli
                 }
 
                 var error = await HandleMessageAsync(context, buffer.AsMemory(0, length), writer, bucket, ct);
-                if (error is not null && ++violations > 100)
+                // Malformed messages count toward a cut-off; rate-limited publishes do not (they are well-formed, just too many,
+                // and each refusal costs no more than the client's own frame).
+                if (error is not null && error != "rate_limited" && ++violations > 100)
                 {
                     // A client that keeps sending garbage is cut off instead of being answered forever.
                     await writer.CloseSocketAsync(WebSocketCloseStatus.PolicyViolation, "too many invalid messages", CancellationToken.None);
