@@ -1,0 +1,35 @@
+using Gateway.IntegrationTests.Infrastructure;
+
+namespace Gateway.IntegrationTests.Hosting;
+
+/// <summary>A broken configuration stops start-up with every error listed; the process exits non-zero.</summary>
+public sealed class StartupValidationTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task BrokenRoutes_ProcessExitsNonZero_ListingEveryError()
+    {
+        const string config = """
+            {
+              "ReverseProxy": {
+                "Routes": {
+                  "ghost": { "ClusterId": "nowhere", "Match": { "Path": "/ghost/{id}" } },
+                  "bad-subject": { "Match": { "Path": "/x/{id}/events" }, "Metadata": { "Push.Subject": "x.*.{id}" } },
+                  "bad-transport": { "Match": { "Path": "/y/{id}/events" }, "Metadata": { "Push.Subject": "y.{id}", "Push.Transports": "smoke-signals" } },
+                  "bad-placeholder": { "Match": { "Path": "/z/{id}/events" }, "Metadata": { "Push.Subject": "z.{name}" } }
+                },
+                "Clusters": {}
+              }
+            }
+            """;
+        var options = new GatewayLaunchOptions { ConfigJson = config, BrokerKind = "Memory", Output = output };
+        var start = GatewayProcess.StartAsync(options);
+        var failure = await Record.ExceptionAsync(() => start);
+        Assert.NotNull(failure);
+        var text = failure.ToString();
+        Assert.Contains("exited with code 2", text, StringComparison.Ordinal);
+        foreach (var expected in new[] { "'ghost'", "'nowhere'", "'bad-subject'", "x.*.{id}", "'bad-transport'", "smoke-signals", "'bad-placeholder'", "{name}" })
+        {
+            Assert.Contains(expected, text, StringComparison.Ordinal);
+        }
+    }
+}
