@@ -12,6 +12,7 @@ internal static class EdgeExtensions
         services.TryAddSingleton<EdgeETagMiddleware>();
         services.TryAddSingleton<NotifyOnWriteMiddleware>();
         services.TryAddSingleton<ProxyMetricsMiddleware>();
+        services.TryAddSingleton<UnavailableRetryAfterMiddleware>();
         return services;
     }
 
@@ -26,6 +27,13 @@ internal static class EdgeExtensions
     public static IReverseProxyApplicationBuilder UseProxyMetrics(this IReverseProxyApplicationBuilder proxy)
     {
         var m = proxy.ApplicationServices.GetRequiredService<ProxyMetricsMiddleware>();
+        proxy.Use((context, next) => m.InvokeAsync(context, next));
+        return proxy;
+    }
+
+    public static IReverseProxyApplicationBuilder UseRetryAfterOnUnavailable(this IReverseProxyApplicationBuilder proxy)
+    {
+        var m = proxy.ApplicationServices.GetRequiredService<UnavailableRetryAfterMiddleware>();
         proxy.Use((context, next) => m.InvokeAsync(context, next));
         return proxy;
     }

@@ -39,6 +39,7 @@ public static class GatewayApplication
         app.MapReverseProxy(proxy =>
         {
             proxy.UseProxyMetrics();
+            proxy.UseRetryAfterOnUnavailable();
             proxy.UseNotifyOnWrite();
             proxy.UseEdgeETags();
             proxy.UseSessionAffinity();

@@ -113,7 +113,8 @@ internal static partial class PushRouteParser
             }
         }
 
-        if (subject is null && upstream is null && notify is null && watch is null)
+        if (!metadata.ContainsKey(PushMetadataKeys.Subject) && !metadata.ContainsKey(PushMetadataKeys.Upstream) &&
+            !metadata.ContainsKey(PushMetadataKeys.Notify) && watch is null)
         {
             errors.Add($"route '{id}': Push.* keys are set but none of Push.Subject, Push.Notify or Push.Upstream.");
         }

@@ -1,1 +1,4 @@
+global using Microsoft.AspNetCore.Builder;
+global using Microsoft.AspNetCore.Http;
 global using Xunit;
+global using Xunit.Abstractions;
