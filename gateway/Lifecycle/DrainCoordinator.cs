@@ -33,6 +33,15 @@ internal sealed partial class DrainCoordinator(
     /// <summary>What a refused client is told to wait: somewhere inside the window, so they do not all return at once.</summary>
     public TimeSpan RetryAfter() => TimeSpan.FromSeconds(1 + (Random.Shared.NextDouble() * Math.Max(1, options.Value.Window.TotalSeconds / 3)));
 
+    /// <summary>Aborts every session now (the host could not wait for the drain to finish).</summary>
+    public void AbortAll()
+    {
+        foreach (var s in sessions.Sessions)
+        {
+            s.Abort(CloseReason.Shutdown);
+        }
+    }
+
     private async Task RunAsync()
     {
         var window = options.Value.Window;

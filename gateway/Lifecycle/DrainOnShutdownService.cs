@@ -14,7 +14,18 @@ internal sealed class DrainOnShutdownService(DrainCoordinator drain) : IHostedLi
 
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task StoppingAsync(CancellationToken cancellationToken) => drain.DrainAsync().WaitAsync(cancellationToken);
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await drain.DrainAsync().WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // The host's shutdown timeout ran out first: what is left is aborted; clients resume by cursor elsewhere.
+            drain.AbortAll();
+        }
+    }
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

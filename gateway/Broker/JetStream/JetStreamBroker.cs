@@ -18,6 +18,7 @@ internal sealed partial class JetStreamBroker(
 {
     private readonly NatsJSContext _js = new(provider.Connection);
     private volatile StreamInfo? _stream;
+    private int _watchingReconnects;
 
     public BrokerKind Kind => BrokerKind.JetStream;
 
@@ -27,9 +28,15 @@ internal sealed partial class JetStreamBroker(
 
     internal string StreamName => options.Value.StreamName;
 
-    /// <summary>Creates the stream, or adopts an existing one and widens its subjects; retried until it works.</summary>
+    /// <summary>Creates the stream, or adopts an existing one and widens its subjects; retried until it works. Done again
+    /// after every reconnect, since a broker restarted with an empty store no longer has it.</summary>
     public async Task EnsureStreamAsync(CancellationToken cancellationToken)
     {
+        if (Interlocked.Exchange(ref _watchingReconnects, 1) == 0)
+        {
+            provider.Reconnected += () => _ = EnsureStreamAsync(cancellationToken);
+        }
+
         var o = options.Value;
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -107,7 +114,7 @@ internal sealed partial class JetStreamBroker(
         try
         {
             var stream = await _js.GetStreamAsync(options.Value.StreamName, cancellationToken: cancellationToken);
-            var feed = new JetStreamSubjectFeed(_js, stream.Info, subject, logger);
+            var feed = new JetStreamSubjectFeed(_js, provider, stream.Info, subject, logger);
             feed.Start();
             return feed;
         }

@@ -21,9 +21,13 @@ internal sealed partial class JetStreamSubjectFeed : ISubjectFeed
     private Task _pump = Task.CompletedTask;
     private ulong _last;
 
-    public JetStreamSubjectFeed(NatsJSContext js, StreamInfo info, string subject, ILogger logger)
+    private readonly Nats.NatsConnectionProvider _provider;
+    private CancellationTokenSource? _consume;
+
+    public JetStreamSubjectFeed(NatsJSContext js, Nats.NatsConnectionProvider provider, StreamInfo info, string subject, ILogger logger)
     {
         _js = js;
+        _provider = provider;
         _stream = info.Config.Name!;
         _subject = subject;
         _logger = logger;
@@ -38,7 +42,23 @@ internal sealed partial class JetStreamSubjectFeed : ISubjectFeed
 
     public ulong StartSequence { get; }
 
-    public void Start() => _pump = PumpAsync(_stop.Token);
+    public void Start()
+    {
+        _provider.Reconnected += OnReconnected;
+        _pump = PumpAsync(_stop.Token);
+    }
+
+    // After an outage the server may have restarted and forgotten our consumer: start a new one from the last sequence.
+    private void OnReconnected()
+    {
+        try
+        {
+            Volatile.Read(ref _consume)?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
 
     public async IAsyncEnumerable<FeedItem> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -105,6 +125,7 @@ internal sealed partial class JetStreamSubjectFeed : ISubjectFeed
 
     public async ValueTask DisposeAsync()
     {
+        _provider.Reconnected -= OnReconnected;
         await _stop.CancelAsync();
         try
         {
@@ -161,12 +182,14 @@ internal sealed partial class JetStreamSubjectFeed : ISubjectFeed
         while (!cancellationToken.IsCancellationRequested)
         {
             INatsJSConsumer? consumer = null;
+            using var consume = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            Volatile.Write(ref _consume, consume);
             try
             {
-                consumer = await CreateConsumerAsync(_last + 1, cancellationToken);
+                consumer = await CreateConsumerAsync(_last + 1, consume.Token);
                 ulong expected = 1;
                 var opts = new NatsJSConsumeOpts { MaxMsgs = 512, IdleHeartbeat = TimeSpan.FromSeconds(5), Expires = TimeSpan.FromSeconds(30) };
-                await foreach (var msg in consumer.ConsumeAsync<ReadOnlyMemory<byte>>(opts: opts, cancellationToken: cancellationToken))
+                await foreach (var msg in consumer.ConsumeAsync<ReadOnlyMemory<byte>>(opts: opts, cancellationToken: consume.Token))
                 {
                     var metadata = msg.Metadata;
                     if (metadata is null || metadata.Value.Sequence.Consumer != expected)
@@ -189,6 +212,12 @@ internal sealed partial class JetStreamSubjectFeed : ISubjectFeed
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 break;
+            }
+            catch (OperationCanceledException)
+            {
+                // Reconnected: loop round and recreate the consumer from the last sequence delivered.
+                Volatile.Write(ref _consume, null);
+                continue;
             }
             catch (Exception ex)
             {

@@ -11,6 +11,7 @@ internal sealed partial class NatsConnectionProvider : IAsyncDisposable
 {
     private readonly ILogger<NatsConnectionProvider> _logger;
     private readonly Observability.GatewayMetrics _metrics;
+    private int _opens;
 
     public NatsConnectionProvider(IOptions<BrokerOptions> options, ILoggerFactory loggerFactory, Observability.GatewayMetrics metrics)
     {
@@ -43,6 +44,10 @@ internal sealed partial class NatsConnectionProvider : IAsyncDisposable
 
     /// <summary>Raised on every disconnect: core-NATS feeds use it to mark a gap.</summary>
     public event Action? Disconnected;
+
+    /// <summary>Raised when the connection opens again after a disconnect: JetStream feeds recreate their consumers, which a
+    /// restarted server no longer has.</summary>
+    public event Action? Reconnected;
 
     public async Task ConnectAsync(CancellationToken cancellationToken)
     {
@@ -81,6 +86,11 @@ internal sealed partial class NatsConnectionProvider : IAsyncDisposable
     {
         Log.Connected(_logger, args.Message);
         _metrics.BrokerConnected.Set(1);
+        if (Interlocked.Increment(ref _opens) > 1)
+        {
+            Reconnected?.Invoke();
+        }
+
         _metrics.BrokerConnects.Inc();
         return ValueTask.CompletedTask;
     }

@@ -48,7 +48,8 @@ internal sealed class SequencePublisher : IAsyncDisposable
             using var timer = new PeriodicTimer(interval);
             while (await timer.WaitForNextTickAsync(token))
             {
-                await PublishNextAsync(token);
+                // Not cancelled by StopAsync: a publish cut off after the stream stored it would go uncounted.
+                await PublishNextAsync(CancellationToken.None);
             }
         }, token);
     }
