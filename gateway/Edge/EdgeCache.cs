@@ -3,34 +3,36 @@ using System.Collections.Concurrent;
 namespace Gateway.Edge;
 
 /// <summary>
-/// The ETag last seen for a resource path, kept only while it is known current: a change event for the resource
-/// (notify-on-write or watch) removes it, so the next conditional GET goes to the backend again. Bounded.
+/// Edge-cached polling: the ETag last served for a resource path, with the change-subject cursor at the time it was
+/// fetched. While the subject's head has not moved (no notify-on-write or watch event for the resource, from any
+/// instance), a matching <c>If-None-Match</c> is answered 304 here without asking the backend. Bounded.
 /// </summary>
 internal sealed class EdgeCache
 {
     public const int MaxEntries = 100_000;
 
-    private readonly ConcurrentDictionary<string, string> _current = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, byte> _covered = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string ETag, string Cursor)> _entries = new(StringComparer.Ordinal);
 
-    /// <summary>Marks a path as covered by change events (only covered paths are answered from the cache).</summary>
-    public void Cover(string path)
+    public void Set(string path, string etag, string cursor)
     {
-        if (_covered.Count < MaxEntries)
+        if (_entries.Count < MaxEntries || _entries.ContainsKey(path))
         {
-            _covered.TryAdd(path, 0);
+            _entries[path] = (etag, cursor);
         }
     }
 
-    public void Observe(string path, string etag)
+    /// <summary>A write through this instance: forget at once (the change event may still be on its way back).</summary>
+    public void Invalidate(string path) => _entries.TryRemove(path, out _);
+
+    public bool TryGetCurrent(string path, string cursor, out string etag)
     {
-        if (_covered.ContainsKey(path) && (_current.Count < MaxEntries || _current.ContainsKey(path)))
+        if (_entries.TryGetValue(path, out var entry) && entry.Cursor == cursor)
         {
-            _current[path] = etag;
+            etag = entry.ETag;
+            return true;
         }
+
+        etag = string.Empty;
+        return false;
     }
-
-    public void Invalidate(string path) => _current.TryRemove(path, out _);
-
-    public bool TryGetCurrent(string path, out string etag) => _current.TryGetValue(path, out etag!);
 }

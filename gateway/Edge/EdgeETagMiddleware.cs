@@ -10,7 +10,7 @@ namespace Gateway.Edge;
 /// <c>If-None-Match</c> that matches the current representation (edge or backend ETag) is answered 304 here, so the
 /// client saves the body even when the backend ignores conditional requests.
 /// </summary>
-internal sealed class EdgeETagMiddleware(Observability.GatewayMetrics metrics, EdgeCache cache)
+internal sealed class EdgeETagMiddleware(Observability.GatewayMetrics metrics, EdgeCache cache, Routing.PushRouteTable routes, Sessions.SessionHost host)
 {
     /// <summary>Bodies above 1 MiB stream through untouched: hashing them would cost more memory than it saves bandwidth.</summary>
     public const int MaxBufferedBytes = 1024 * 1024;
@@ -23,16 +23,48 @@ internal sealed class EdgeETagMiddleware(Observability.GatewayMetrics metrics, E
             return;
         }
 
-        var routeId = context.GetReverseProxyFeature().Route.Config.RouteId;
+        var routeConfig = context.GetReverseProxyFeature().Route.Config;
+        var routeId = routeConfig.RouteId;
         var ifNoneMatch = context.Request.Headers.IfNoneMatch.ToString();
+        var path = context.Request.Path.Value ?? "/";
 
-        // Edge-cached polling: a representation known unchanged since a change event is answered without the backend.
-        if (ifNoneMatch.Length > 0 && cache.TryGetCurrent(context.Request.Path, out var known) && Matches(ifNoneMatch, known))
+        // A route whose resource has a change subject (Push.Notify) can answer repeated polls from the edge.
+        Sessions.Topic? topic = null;
+        string? head = null;
+        var push = routes.Get(routeConfig);
+        if (push?.Notify is { } notify && notify.TryFill(name => context.GetRouteValue(name)?.ToString(), out var subject, out _))
+        {
+            try
+            {
+                topic = await host.AcquireAsync(subject, context.RequestAborted);
+                head = topic.Head.ToString();
+            }
+            catch (Broker.BrokerUnavailableException)
+            {
+                // No change feed now: no edge answers, every GET goes to the backend.
+            }
+        }
+
+        try
+        {
+            await ServeAsync(context, next, routeId, ifNoneMatch, path, head);
+        }
+        finally
+        {
+            if (topic is not null)
+            {
+                host.Release(topic);
+            }
+        }
+    }
+
+    private async Task ServeAsync(HttpContext context, Func<Task> next, string routeId, string ifNoneMatch, string path, string? head)
+    {
+        if (head is not null && ifNoneMatch.Length > 0 && cache.TryGetCurrent(path, head, out var known) && Matches(ifNoneMatch, known))
         {
             metrics.EdgeNotModified.WithLabels(routeId, "cache").Inc();
             context.Response.StatusCode = StatusCodes.Status304NotModified;
             context.Response.Headers.ETag = known;
-            context.Items[Transports.PushMiddleware.HandledItem + ".cached"] = true;
             return;
         }
 
@@ -66,7 +98,10 @@ internal sealed class EdgeETagMiddleware(Observability.GatewayMetrics metrics, E
                 response.Headers.ETag = etag;
             }
 
-            cache.Observe(context.Request.Path, etag);
+            if (head is not null)
+            {
+                cache.Set(path, etag, head);
+            }
             if (ifNoneMatch.Length > 0 && Matches(ifNoneMatch, etag))
             {
                 metrics.EdgeNotModified.WithLabels(routeId, "edge").Inc();
@@ -75,6 +110,12 @@ internal sealed class EdgeETagMiddleware(Observability.GatewayMetrics metrics, E
                 response.Headers.Remove(HeaderNames.ContentType);
                 return;
             }
+        }
+
+        // A backend that answered the conditional GET itself (304 with its ETag) confirms the client's copy is current.
+        if (response.StatusCode == StatusCodes.Status304NotModified && head is not null && response.Headers.ETag.Count > 0)
+        {
+            cache.Set(path, response.Headers.ETag.ToString(), head);
         }
 
         if (!buffering.Buffered.IsEmpty)

@@ -24,16 +24,10 @@ internal sealed partial class NotifyOnWriteMiddleware(
         var method = context.Request.Method;
         if (route?.Notify is null || context.Items.ContainsKey(Transports.PushMiddleware.HandledItem))
         {
-            if (route?.Notify is not null || route?.WatchPath is not null)
-            {
-                cache.Cover(context.Request.Path);
-            }
-
             await next();
             return;
         }
 
-        cache.Cover(context.Request.Path);
         await next();
 
         var status = context.Response.StatusCode;

@@ -6,6 +6,7 @@ using Gateway.Observability;
 using Gateway.Routing;
 using Gateway.Sessions;
 using Gateway.Transports;
+using Gateway.Watch;
 
 namespace Gateway.Hosting;
 
@@ -26,6 +27,7 @@ public static class GatewayApplication
             .AddGatewayRouting(builder.Configuration)
             .AddGatewaySessions()
             .AddGatewayTransports()
+            .AddGatewayWatch()
             .AddGatewayEdge()
             .AddGatewayLifecycle()
             .AddGatewayManagement();

@@ -12,6 +12,7 @@ namespace Gateway.Sessions;
 internal sealed partial class SessionSweeper(
     SessionRegistry registry,
     TopicRegistry topics,
+    Watch.WatchRegistry watches,
     IProxyStateLookup proxyState,
     PushRouteTable routes,
     IOptionsMonitor<PushOptions> options,
@@ -36,6 +37,7 @@ internal sealed partial class SessionSweeper(
                 try
                 {
                     Sweep();
+                    watches.Sweep();
                     await topics.SweepAsync();
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)

@@ -21,6 +21,7 @@ internal sealed class PushMiddleware(
     UpstreamPublisher upstream,
     PushAdmission admission,
     SessionHost host,
+    Watch.WatchRegistry watches,
     IOptionsMonitor<PushOptions> options,
     Observability.GatewayMetrics metrics)
 {
@@ -140,6 +141,8 @@ internal sealed class PushMiddleware(
             return;
         }
 
+        // A watched route's resource is polled while anyone, on any transport, is subscribed to it.
+        using var watch = watches.Acquire(context.Route, context.Subject, name => context.Http.GetRouteValue(name)?.ToString());
         try
         {
             await transport.RunAsync(context, topic);
