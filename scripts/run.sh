@@ -13,6 +13,7 @@
 #   READY_TIMEOUT=60   seconds each process gets to become ready
 #   DRAIN_WINDOW=00:00:05  the gateways' drain window here (Gateway:Drain:Window; the product default is 30 s)
 #   GATEWAY_BASE_PORT=8080 instance k listens on BASE+2k and BASE+1+2k instead (next to another running gateway)
+#   FRONT_PORT=8000    with --instances N>1, the YARP front listens here (management on FRONT_PORT-1)
 
 set -euo pipefail
 
@@ -165,6 +166,7 @@ command -v setsid >/dev/null || die "setsid (util-linux) is needed"
 ports=(5101 5102)
 if [ "$SKIP_GATEWAY" != 1 ]; then
   for k in $(seq 0 $((INSTANCES - 1))); do ports+=("$(public_port "$k")" "$(management_port "$k")"); done
+  [ "$INSTANCES" -gt 1 ] && ports+=("${FRONT_PORT:-8000}" "$((${FRONT_PORT:-8000} - 1))")
 fi
 [ $WITH_PROMETHEUS = 1 ] && ports+=(9090)
 for port in "${ports[@]}"; do
@@ -265,6 +267,31 @@ if [ "$SKIP_GATEWAY" != 1 ]; then
   done
 fi
 
+# ---- front (more than one instance) --------------------------------------------------------------
+# YARP itself is the front: one more gateway process, with no push routes of its own, that spreads clients over
+# the instances and takes a draining (unready) instance out of rotation through active health checks on /readyz.
+FRONT_PORT=${FRONT_PORT:-8000}
+if [ "$SKIP_GATEWAY" != 1 ] && [ "$INSTANCES" -gt 1 ]; then
+  front_config=$RUN/front.json
+  {
+    echo '{ "Gateway": { "Broker": { "Kind": "Memory" } },'
+    echo '  "ReverseProxy": { "Routes": { "all": { "ClusterId": "gateways", "Match": { "Path": "/{**catch-all}" } } },'
+    echo '    "Clusters": { "gateways": { "LoadBalancingPolicy": "PowerOfTwoChoices",'
+    echo '      "HealthCheck": { "Active": { "Enabled": true, "Interval": "00:00:02", "Timeout": "00:00:01", "Policy": "ConsecutiveFailures", "Path": "/readyz" } },'
+    echo '      "HttpRequest": { "ActivityTimeout": "00:02:00" },'
+    echo -n '      "Destinations": {'
+    for k in $(seq 0 $((INSTANCES - 1))); do
+      [ "$k" -gt 0 ] && echo -n ','
+      echo -n " \"gateway-$k\": { \"Address\": \"http://127.0.0.1:$(public_port "$k")/\", \"Health\": \"http://127.0.0.1:$(management_port "$k")/\" }"
+    done
+    echo ' } } } } }'
+  } > "$front_config"
+  say "starting front (YARP) on :$FRONT_PORT over $INSTANCES instances"
+  start 0 front "$LOGS/front.log" dotnet "$gateway_dll" "--Gateway:ConfigFile=$front_config" \
+    "--Kestrel:Endpoints:Public:Url=http://0.0.0.0:$FRONT_PORT" "--Kestrel:Endpoints:Management:Url=http://127.0.0.1:$((FRONT_PORT - 1))"
+  wait_http front "$(last_pid)" "http://127.0.0.1:$((FRONT_PORT - 1))/healthz"
+fi
+
 if [ $WITH_PROMETHEUS = 1 ]; then
   PROMETHEUS=$(find_command prometheus || true)
   if [ -z "$PROMETHEUS" ] && is_root; then
@@ -296,9 +323,7 @@ if [ "$SKIP_GATEWAY" != 1 ]; then
     for k in $(seq 1 $((INSTANCES - 1))); do
       echo "  gateway-$k         http://localhost:$(public_port "$k")/   metrics http://127.0.0.1:$(management_port "$k")/metrics"
     done
-    publics=$(for k in $(seq 0 $((INSTANCES - 1))); do printf '%s ' "$(public_port "$k")"; done)
-    echo "  $INSTANCES instances: a load balancer (front) can spread clients over the public ports ${publics% };"
-    echo "  a client moved to another instance resumes by cursor (front set-up: see docs/)."
+    echo "  front (YARP)      http://localhost:$FRONT_PORT/   spreads clients over the $INSTANCES instances (docs/scale-out.md)"
   fi
 fi
 echo "  orders backend    http://127.0.0.1:5101/orders      catalog backend http://127.0.0.1:5102/items"

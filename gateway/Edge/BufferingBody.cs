@@ -4,9 +4,10 @@ namespace Gateway.Edge;
 /// Holds a response body in memory up to a limit so the edge can hash it before headers go out; past the limit it
 /// turns into a pass-through and the response streams as usual (without an edge ETag).
 /// </summary>
-internal sealed class BufferingBody(Stream inner, int limit) : Stream
+internal sealed class BufferingBody(Stream inner, int limit, Func<bool> isStreaming) : Stream
 {
     private MemoryStream? _buffer = new();
+    private bool _checked;
 
     public bool Overflowed => _buffer is null;
 
@@ -46,6 +47,16 @@ internal sealed class BufferingBody(Stream inner, int limit) : Stream
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        // Headers are known by the first write: a streaming response (SSE, NDJSON) must never be held back.
+        if (!_checked)
+        {
+            _checked = true;
+            if (isStreaming())
+            {
+                _buffer = null;
+            }
+        }
+
         if (_buffer is not null)
         {
             if (_buffer.Length + buffer.Length <= limit)

@@ -70,7 +70,7 @@ internal sealed class EdgeETagMiddleware(Observability.GatewayMetrics metrics, E
 
         var originalBody = context.Response.Body;
         var originalFeature = context.Features.Get<IHttpResponseBodyFeature>()!;
-        var buffering = new BufferingBody(originalBody, MaxBufferedBytes);
+        var buffering = new BufferingBody(originalBody, MaxBufferedBytes, () => IsStreaming(context.Response));
         context.Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(buffering, originalFeature));
         context.Response.Body = buffering;
         try
@@ -123,6 +123,17 @@ internal sealed class EdgeETagMiddleware(Observability.GatewayMetrics metrics, E
             response.Headers.ContentLength = buffering.Buffered.Length;
             await originalBody.WriteAsync(buffering.Buffered, context.RequestAborted);
         }
+    }
+
+    /// <summary>Responses that are streams of messages, not documents: passed through as they come.</summary>
+    public static bool IsStreaming(HttpResponse response)
+    {
+        var type = response.ContentType ?? string.Empty;
+        return type.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase) ||
+            type.StartsWith("application/x-ndjson", StringComparison.OrdinalIgnoreCase) ||
+            type.StartsWith("application/stream+json", StringComparison.OrdinalIgnoreCase) ||
+            type.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase) ||
+            string.Equals(response.Headers["X-Accel-Buffering"], "no", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>A strong ETag: the first 128 bits of the body's SHA-256, base64url.</summary>

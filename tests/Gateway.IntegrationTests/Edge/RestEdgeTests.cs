@@ -14,7 +14,8 @@ public sealed class RestEdgeTests(NatsServerFixture nats, ITestOutputHelper outp
             "Routes": {
               "plain": { "ClusterId": "b", "Match": { "Path": "/plain/{id}" } },
               "tagged": { "ClusterId": "b", "Match": { "Path": "/tagged/{id}" } },
-              "big": { "ClusterId": "b", "Match": { "Path": "/big" } }
+              "big": { "ClusterId": "b", "Match": { "Path": "/big" } },
+              "stream": { "ClusterId": "b", "Match": { "Path": "/backend-stream" } }
             },
             "Clusters": { "b": { "Destinations": { "d1": { "Address": "{{backend}}" } } } }
           }
@@ -30,6 +31,14 @@ public sealed class RestEdgeTests(NatsServerFixture nats, ITestOutputHelper outp
             return Results.Json(new { id });
         });
         app.MapGet("/big", () => Results.Text(new string('x', 2 * 1024 * 1024)));
+        app.MapGet("/backend-stream", async (HttpContext http) =>
+        {
+            // A backend's own event stream: one event, then it stays open until the client leaves.
+            http.Response.ContentType = "text/event-stream";
+            await http.Response.WriteAsync("data: first\n\n", http.RequestAborted);
+            await http.Response.Body.FlushAsync(http.RequestAborted);
+            await Task.Delay(Timeout.Infinite, http.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        });
     });
 
     [Fact]
@@ -86,6 +95,18 @@ public sealed class RestEdgeTests(NatsServerFixture nats, ITestOutputHelper outp
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Null(response.Headers.ETag);
         Assert.Equal(2 * 1024 * 1024, (await response.Content.ReadAsByteArrayAsync()).Length);
+    }
+
+    [Fact]
+    public async Task Get_BackendEventStream_IsPassedThroughAsItComes_NotBuffered()
+    {
+        await using var backend = await BackendAsync();
+        await using var gateway = await GatewayInstance.StartAsync(GatewayLaunchOptions.For(nats, Config(backend.Url), output, "Memory"));
+        using var response = await gateway.PublicClient.GetAsync("/backend-stream", HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        Assert.Equal("data: first", await reader.ReadLineAsync(cts.Token));
+        Assert.Null(response.Headers.ETag);
     }
 
     [Fact]
