@@ -5,10 +5,13 @@ public sealed class LimitOptions
 {
     public const string Section = "Gateway:Limits";
 
-    /// <summary>Default 2 connects per second per client key, burst 10: a browser with a few tabs reconnecting is fine; a loop is not.</summary>
-    public double ConnectRatePerClient { get; set; } = 2;
+    /// <summary>
+    /// Default 5 connects per second per client key, burst 20: one demo tab spends 6 (three panels, a negotiation and a
+    /// connect each), so a few tabs behind one address reconnecting at once pass; a reconnect loop does not.
+    /// </summary>
+    public double ConnectRatePerClient { get; set; } = 5;
 
-    public int ConnectBurstPerClient { get; set; } = 10;
+    public int ConnectBurstPerClient { get; set; } = 20;
 
     /// <summary>Default 500 connects per second per instance, burst 1,000: the most a reconnect storm may admit.</summary>
     public double GlobalConnectRate { get; set; } = 500;

@@ -41,7 +41,7 @@ internal sealed class PollResponseWriter(HttpResponse response, TransportKind tr
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";
         response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Poll-Interval"] = ((int)Math.Ceiling(pollInterval.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        response.Headers["X-Poll-Interval"] = PollInterval.Header(pollInterval);
         if (transport == TransportKind.Polling)
         {
             response.Headers.ETag = $"\"{cursorText}\"";

@@ -22,7 +22,7 @@ internal sealed class PollingTransport(SessionHost host) : IPushTransport
             {
                 http.Response.StatusCode = StatusCodes.Status304NotModified;
                 http.Response.Headers.ETag = $"\"{head}\"";
-                http.Response.Headers["X-Poll-Interval"] = ((int)Math.Ceiling(interval.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                http.Response.Headers["X-Poll-Interval"] = PollInterval.Header(interval);
                 return CloseReason.Completed;
             }
         }

@@ -61,8 +61,37 @@ internal sealed partial class WebSocketTransport(SessionHost host, UpstreamPubli
         return reason;
     }
 
-    public Task RejectAsync(PushContext context, int status, string reason, TimeSpan retryAfter) =>
-        WireErrors.WriteAsync(context.Http, status, reason, "New push connections are refused right now; retry after the advised delay.", retryAfter: retryAfter);
+    /// <summary>
+    /// Rate limits answer the upgrade with <c>429</c> + <c>Retry-After</c> (cheapest in a storm). A drain or a broker outage
+    /// instead accepts the upgrade and closes at once with a <c>reconnect</c> frame and 1012 / 1013: a browser cannot
+    /// read the status of a refused upgrade and would take it for a network that blocks WebSockets and fall back.
+    /// </summary>
+    public async Task RejectAsync(PushContext context, int status, string reason, TimeSpan retryAfter)
+    {
+        if (status == StatusCodes.Status429TooManyRequests)
+        {
+            await WireErrors.WriteAsync(context.Http, status, reason, "New push connections are refused right now; retry after the advised delay.", retryAfter: retryAfter);
+            return;
+        }
+
+        using var socket = await context.Http.WebSockets.AcceptWebSocketAsync();
+        using var writer = new WebSocketWriter(socket);
+        var close = reason == "draining" ? CloseReason.Draining : CloseReason.BrokerUnavailable;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await writer.CloseAsync(close, retryAfter, default, timeout.Token);
+            var buffer = new byte[256];
+            while (socket.State == WebSocketState.CloseSent)
+            {
+                await socket.ReceiveAsync(buffer, timeout.Token);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+            // The client went away first; nothing more to tell it.
+        }
+    }
 
     /// <summary>Reads client messages until the client closes; returns the close reason the client's behaviour caused, if any.</summary>
     private async Task<CloseReason?> ReceiveLoopAsync(PushContext context, WebSocket socket, WebSocketWriter writer, int maxBytes, int ratePerSecond, CancellationTokenSource sessionEnd)

@@ -73,12 +73,17 @@ internal sealed class TickPublisher : IAsyncDisposable
             using var timer = new PeriodicTimer(interval);
             while (await timer.WaitForNextTickAsync(token))
             {
-                await PublishNextAsync(management, token);
+                // Stopping cancels the wait, never a publish in flight: the gateway may have stored one whose answer
+                // was cut off, and then the count would be one short of the stream.
+                await PublishNextAsync(management, CancellationToken.None);
             }
         }, token);
     }
 
-    /// <summary>Stops the background publishing (an error in it is thrown here); returns the number of the last tick published.</summary>
+    /// <summary>
+    /// Stops the background publishing after the publish in flight (an error in it is thrown here); returns the number
+    /// of the last tick published.
+    /// </summary>
     public async Task<int> StopAsync()
     {
         if (running is null)

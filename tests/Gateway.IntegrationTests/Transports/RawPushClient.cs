@@ -83,6 +83,68 @@ internal static class RawPushClient
         return events;
     }
 
+    /// <summary>
+    /// Follows a stream across reconnect advice, closes and refusals, moving to the next base URL each time (a stand-in
+    /// for a front), resuming from the last id and dropping duplicates, until <paramref name="ct"/> is cancelled.
+    /// </summary>
+    public static FollowingClient FollowAsync(string transport, string[] baseUrls, string path, string? cursor, CancellationToken ct)
+    {
+        var client = new FollowingClient();
+        client.Completion = Task.Run(async () =>
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var next = 0;
+            while (!ct.IsCancellationRequested)
+            {
+                var url = baseUrls[next % baseUrls.Length];
+                try
+                {
+                    await foreach (var item in StreamAsync(transport, url, path, cursor, ct))
+                    {
+                        if (item.Kind == PushItemKind.Event && seen.Add(item.Id!))
+                        {
+                            lock (client.Received)
+                            {
+                                client.Received.Add(item);
+                            }
+
+                            cursor = item.Id;
+                        }
+                        else if (item.Kind == PushItemKind.Reset)
+                        {
+                            lock (client.Received)
+                            {
+                                client.Received.Add(item);
+                            }
+                        }
+                        else if (item.Kind is PushItemKind.Reconnect or PushItemKind.Closed)
+                        {
+                            break;
+                        }
+                    }
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception ex) when (ex is HttpRequestException or IOException or System.Net.WebSockets.WebSocketException or System.Text.Json.JsonException)
+                {
+                }
+
+                next++;
+                try
+                {
+                    await Task.Delay(Random.Shared.Next(100, 600), ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }, CancellationToken.None);
+        return client;
+    }
+
     public static async IAsyncEnumerable<PushItem> WebSocketAsync(string baseUrl, string path, string? cursor, [EnumeratorCancellation] CancellationToken ct)
     {
         using var ws = new ClientWebSocket();
