@@ -141,6 +141,12 @@ internal sealed partial class PushSession
         {
             return RequestedClose ?? CloseReason.ClientClosed;
         }
+        catch (Broker.BrokerUnavailableException)
+        {
+            // History could not be read: tell the client to come back (it resumes from the same cursor), never just drop.
+            await _writer.CloseAsync(CloseReason.BrokerUnavailable, Services.RetryAdvice(), Cursor, ct);
+            return CloseReason.BrokerUnavailable;
+        }
         finally
         {
             _abort.Dispose();
@@ -149,6 +155,9 @@ internal sealed partial class PushSession
 
     private async Task<CloseReason> LoopAsync(TimeSpan wait, CancellationToken ct)
     {
+        // A client that leaves while the session waits for events wakes it (no timer, no extra task): an idle session's
+        // end is noticed at once, not at the next heartbeat.
+        using var wake = ct.UnsafeRegister(static s => ((PushSession)s!).Wake(), this);
         var batch = new List<EventEntry>(64);
         var maxBatch = Services.Push.CurrentValue.MaxBatch;
         Task? deadline = _mode == SessionMode.LongPoll ? Task.Delay(wait, _time, ct) : null;
@@ -234,6 +243,7 @@ internal sealed partial class PushSession
                     var woke = deadline is null
                         ? await Task.WhenAny(changed, _attention.Task)
                         : await Task.WhenAny(changed, _attention.Task, deadline);
+                    ct.ThrowIfCancellationRequested();
                     if (woke == deadline)
                     {
                         ct.ThrowIfCancellationRequested();
@@ -265,7 +275,7 @@ internal sealed partial class PushSession
             timeout.CancelAfter(Services.Push.CurrentValue.HistoryTimeout);
             try
             {
-                events = await _topic.Feed.ReadHistoryAsync(Cursor.Sequence, through, max, timeout.Token);
+                events = await _topic.ReadHistoryAsync(Cursor.Sequence, through, max, timeout.Token);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
             {

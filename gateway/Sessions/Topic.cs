@@ -167,6 +167,7 @@ internal sealed partial class Topic : IAsyncDisposable
         await _feed.DisposeAsync();
         Fault();
         _stop.Dispose();
+        _historyLock.Dispose();
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);

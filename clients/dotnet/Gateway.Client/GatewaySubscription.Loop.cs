@@ -16,6 +16,12 @@ public sealed partial class GatewaySubscription
     private PendingFallback? pendingFallback;
     private ReconnectAdvice? advice;
 
+    /// <summary>The transport that opened and then failed without delivering last time; a second time in a row it is left.</summary>
+    private GatewayTransport? struck;
+
+    /// <summary>A 401/4401 was retried with a fresh token and no transport has opened since.</summary>
+    private bool tokenRetried;
+
     private async Task RunAsync(CancellationToken cancellationToken)
     {
         var failures = 0;
@@ -43,7 +49,15 @@ public sealed partial class GatewaySubscription
 
                 if (outcome.Kind == OutcomeKind.Fail)
                 {
-                    throw outcome.Error ?? new GatewayException("The gateway refused the subscription.");
+                    // One more attempt with a fresh token, once until a transport opens again: a provider that mints a new
+                    // token on every call must not turn a refusal into a retry loop.
+                    if (tokenRetried || !await TokenRefreshedAsync(outcome.Error, cancellationToken))
+                    {
+                        throw outcome.Error ?? new GatewayException("The gateway refused the subscription.");
+                    }
+
+                    tokenRetried = true;
+                    outcome = ConnectionOutcome.Reconnect("token_refreshed", delivered: false, error: outcome.Error);
                 }
 
                 failures = outcome.Delivered ? 0 : failures + 1;
@@ -83,9 +97,27 @@ public sealed partial class GatewaySubscription
         {
             var current = candidates[i];
             var outcome = await RunTransportAsync(current, negotiated, cancellationToken);
+            if (outcome.Kind == OutcomeKind.FallBack && outcome.AfterOpen && struck != current)
+            {
+                struck = current;
+                return ConnectionOutcome.Reconnect(outcome.Reason, delivered: false, error: outcome.Error);
+            }
+
             if (outcome.Kind != OutcomeKind.FallBack)
             {
+                if (outcome.Delivered)
+                {
+                    struck = null;
+                }
+
                 return outcome;
+            }
+
+            struck = null;
+            if (outcome.AfterOpen)
+            {
+                // Opened and died without delivering, twice in a row: reported as the browser client reports it.
+                outcome = ConnectionOutcome.FallBack(GatewayFallbackReason.NoDelivery, outcome.Error);
             }
 
             if (outcome.FallbackReason != GatewayFallbackReason.Forced)

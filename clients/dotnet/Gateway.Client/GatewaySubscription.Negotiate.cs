@@ -17,7 +17,7 @@ public sealed partial class GatewaySubscription
             ? []
             : [new("fallbackFrom", fallback.From.Name()), new("fallbackTo", fallback.To.Name()), new("fallbackReason", fallback.Reason.Name())];
         using var request = new HttpRequestMessage(HttpMethod.Post, client.Resolve(Path + "/negotiate", query));
-        if (await client.AccessTokenAsync(cancellationToken) is { Length: > 0 } token)
+        if (await TokenAsync(cancellationToken) is { Length: > 0 } token)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }

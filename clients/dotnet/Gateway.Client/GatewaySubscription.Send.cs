@@ -58,7 +58,7 @@ public sealed partial class GatewaySubscription
             request.Headers.TryAddWithoutValidation("Gw-Event", eventType);
         }
 
-        if (await client.AccessTokenAsync(cancellationToken) is { Length: > 0 } token)
+        if (await TokenAsync(cancellationToken) is { Length: > 0 } token)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }

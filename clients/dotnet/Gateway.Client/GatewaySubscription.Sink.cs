@@ -16,8 +16,9 @@ public sealed partial class GatewaySubscription : IConnectionSink
             upstream = channel;
         }
 
-        // The transport works, so the gateway has counted the fallback that led here.
+        // The transport works, so the gateway has counted the fallback that led here, and the token was accepted.
         pendingFallback = null;
+        tokenRetried = false;
         Report(new GatewayStateChange(GatewayState.Connected) { Transport = opened });
     }
 
@@ -56,4 +57,33 @@ public sealed partial class GatewaySubscription : IConnectionSink
     }
 
     void IConnectionSink.Advance(string newCursor) => Volatile.Write(ref cursor, newCursor);
+
+    void IConnectionSink.Throttled(string reason, TimeSpan delay) =>
+        Report(new GatewayStateChange(GatewayState.BackingOff) { Transport = Transport, Reason = reason, Delay = delay });
+
+    ValueTask<string?> IConnectionSink.AccessTokenAsync(CancellationToken cancellationToken) => TokenAsync(cancellationToken);
+
+    /// <summary>The client's bearer token for this subscription's next request; the last one is kept for <see cref="TokenRefreshedAsync"/>.</summary>
+    private async ValueTask<string?> TokenAsync(CancellationToken cancellationToken)
+    {
+        var token = await client.AccessTokenAsync(cancellationToken);
+        Volatile.Write(ref lastToken, token);
+        return token;
+    }
+
+    /// <summary>
+    /// After a 401 or a 4401 close: true when the token provider now gives a different token, so one more attempt may
+    /// succeed (the gateway closes sessions whose token expired). Without a provider, or with the same token, it is final.
+    /// </summary>
+    private async Task<bool> TokenRefreshedAsync(Exception? error, CancellationToken cancellationToken)
+    {
+        if (error is not GatewayException { StatusCode: 401 } and not GatewayException { CloseCode: 4401 } || client.Options.AccessTokenProvider is null)
+        {
+            return false;
+        }
+
+        var used = Volatile.Read(ref lastToken);
+        var fresh = await client.AccessTokenAsync(cancellationToken);
+        return !string.IsNullOrEmpty(fresh) && !string.Equals(fresh, used, StringComparison.Ordinal);
+    }
 }

@@ -25,6 +25,7 @@ public sealed partial class GatewaySubscription : IAsyncDisposable
     private int enumerated;
     private int disposed;
     private GatewayState state = GatewayState.Connecting;
+    private string? lastToken;
 
     private GatewaySubscription(GatewayClient client, string path, SubscribeOptions options)
     {

@@ -57,6 +57,10 @@ internal sealed partial class WebSocketTransport(SessionHost host, UpstreamPubli
         {
             socket.Abort();
         }
+        else
+        {
+            await AwaitClientCloseAsync(socket);
+        }
 
         return reason;
     }
@@ -90,6 +94,27 @@ internal sealed partial class WebSocketTransport(SessionHost host, UpstreamPubli
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
             // The client went away first; nothing more to tell it.
+        }
+    }
+
+    /// <summary>
+    /// After a close frame of ours (including the runtime's own 1007 for invalid UTF-8), read until the client's answer so
+    /// the connection ends with a completed handshake instead of a reset that could discard the close frame in flight.
+    /// </summary>
+    private static async Task AwaitClientCloseAsync(WebSocket socket)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        var buffer = new byte[128];
+        try
+        {
+            while (socket.State == WebSocketState.CloseSent)
+            {
+                await socket.ReceiveAsync(buffer.AsMemory(), timeout.Token);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        {
+            // The socket is already broken, or the client never answered: nothing more to wait for.
         }
     }
 

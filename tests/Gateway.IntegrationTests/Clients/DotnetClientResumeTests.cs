@@ -25,11 +25,7 @@ public sealed class DotnetClientResumeTests(NatsServerFixture nats, ITestOutputH
             await using var publisher = new SequencePublisher(connection, $"prices.{key}");
             publisher.Start(TimeSpan.FromMilliseconds(100));
 
-            int? publishedWhenConnecting = null;
-            var recorder = new SubscriptionRecorder(output)
-            {
-                BeforeRecord = s => publishedWhenConnecting ??= s.State == GatewayState.Connecting ? publisher.Published : null,
-            };
+            var recorder = new SubscriptionRecorder(output, publisher);
             using var client = new GatewayClient(new Uri(gateway.PublicUrl));
             var subscribe = new SubscribeOptions
             {
@@ -57,7 +53,7 @@ public sealed class DotnetClientResumeTests(NatsServerFixture nats, ITestOutputH
             var last = await publisher.StopAsync();
             await Eventually.TrueAsync(() => recorder.Numbers is { Count: > 0 } n && n[^1] >= last, Timeout, $"every event up to {last}");
 
-            SequenceAssert.Complete(recorder, mustStartBy: publishedWhenConnecting!.Value + 1, last);
+            SequenceAssert.Complete(recorder, mustStartBy: recorder.FirstRequired, last);
             Assert.True(recorder.States.Count(s => s.State == GatewayState.Connected) >= 2, $"the client reconnected. States:{Environment.NewLine}{recorder.Describe()}");
             Assert.DoesNotContain(recorder.States, s => s.State is GatewayState.FellBack or GatewayState.Reset or GatewayState.Failed);
             await subscription.DisposeAsync();

@@ -11,11 +11,23 @@ internal sealed class SubscriptionRecorder
     private readonly List<GatewayEvent> events = [];
     private readonly List<GatewayStateChange> states = [];
     private readonly ITestOutputHelper? output;
+    private readonly SequencePublisher? publisher;
+    private int? publishedAtNegotiate;
 
-    public SubscriptionRecorder(ITestOutputHelper? output = null) => this.output = output;
+    /// <param name="output">Where state changes are written.</param>
+    /// <param name="publisher">The publisher whose sequence the subscription receives, for <see cref="FirstRequired"/>.</param>
+    public SubscriptionRecorder(ITestOutputHelper? output = null, SequencePublisher? publisher = null)
+    {
+        this.output = output;
+        this.publisher = publisher;
+    }
 
-    /// <summary>Runs on every state change, before it is recorded (e.g. to note how far the publisher was).</summary>
-    public Action<GatewayStateChange>? BeforeRecord { get; init; }
+    /// <summary>
+    /// For a subscription without a cursor of its own: the first number it must deliver. It starts at the cursor of its
+    /// first negotiation, which answered before the first state after <see cref="GatewayState.Connecting"/> was reported;
+    /// the count acknowledged then, plus two, was sent after that (the one in between may have been stored before).
+    /// </summary>
+    public int FirstRequired => (publishedAtNegotiate ?? throw new InvalidOperationException("No state after Connecting was reported.")) + 2;
 
     public int Count
     {
@@ -55,7 +67,11 @@ internal sealed class SubscriptionRecorder
 
     public void OnState(GatewayStateChange change)
     {
-        BeforeRecord?.Invoke(change);
+        if (publisher is not null && publishedAtNegotiate is null && change.State != GatewayState.Connecting)
+        {
+            publishedAtNegotiate = publisher.Published;
+        }
+
         lock (gate)
         {
             states.Add(change);

@@ -68,8 +68,18 @@ public sealed class HostileClientTests(MatrixGateways gateways) : IClassFixture<
         }
 
         await stream.WriteAsync(frame);
-        var code = await ReadCloseCodeAsync(stream);
-        Assert.Equal(1007, code);
+
+        // The runtime answers with close 1007 and then resets the connection at once, so the close frame is either read
+        // or overtaken by the reset; either way the connection must end, and the instance keeps serving.
+        try
+        {
+            Assert.Equal(1007, await ReadCloseCodeAsync(stream));
+        }
+        catch (IOException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionReset })
+        {
+        }
+
+        await AssertStillServesAsync();
     }
 
     [Theory]

@@ -51,7 +51,7 @@ internal sealed class ConnectionContext(
     public async Task<HttpRequestMessage> RequestAsync(HttpMethod method, Uri uri, CancellationToken cancellationToken)
     {
         var request = new HttpRequestMessage(method, uri);
-        if (await client.AccessTokenAsync(cancellationToken) is { Length: > 0 } token)
+        if (await sink.AccessTokenAsync(cancellationToken) is { Length: > 0 } token)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }

@@ -14,6 +14,15 @@ internal sealed record ConnectionOutcome(OutcomeKind Kind, string Reason)
 
     public Exception? Error { get; init; }
 
+    /// <summary>
+    /// For <see cref="OutcomeKind.FallBack"/>: the transport had opened before it failed without delivering. That is as
+    /// likely the gateway (a restart, a broker hiccup) as the network, so it is retried once before the client falls back.
+    /// </summary>
+    public bool AfterOpen { get; init; }
+
+    /// <summary>For <see cref="OutcomeKind.Reconnect"/>: a 429/503 with <see cref="RetryAfter"/>; a poll transport that worked waits and polls on.</summary>
+    public bool Throttled { get; init; }
+
     public static ConnectionOutcome FallBack(GatewayFallbackReason reason, Exception? error = null) =>
         new(OutcomeKind.FallBack, reason.Name()) { FallbackReason = reason, Error = error };
 

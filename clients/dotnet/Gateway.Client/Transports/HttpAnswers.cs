@@ -22,8 +22,8 @@ internal static class HttpAnswers
         var retryAfter = RetryAfter(response.Headers.RetryAfter, error);
         return status switch
         {
-            429 => ConnectionOutcome.Reconnect(error?.Error ?? "rate_limited", delivered: false, retryAfter),
-            503 => ConnectionOutcome.Reconnect(error?.Error ?? "unavailable", delivered: false, retryAfter),
+            429 => ConnectionOutcome.Reconnect(error?.Error ?? "rate_limited", delivered: false, retryAfter) with { Throttled = retryAfter is not null },
+            503 => ConnectionOutcome.Reconnect(error?.Error ?? "unavailable", delivered: false, retryAfter) with { Throttled = retryAfter is not null },
             400 when error?.Error is "transport_not_allowed" or "unknown_transport" or "websocket_upgrade_required" or "transport_required" =>
                 ConnectionOutcome.FallBack(GatewayFallbackReason.Unsupported),
             408 => ConnectionOutcome.FallBack(GatewayFallbackReason.Timeout),

@@ -25,4 +25,10 @@ internal interface IConnectionSink
 
     /// <summary>A poll answer's cursor: the resume point even when the answer carried no event.</summary>
     void Advance(string cursor);
+
+    /// <summary>A working poll transport was refused for now (429/503) and waits <paramref name="delay"/> before polling on.</summary>
+    void Throttled(string reason, TimeSpan delay);
+
+    /// <summary>The bearer token for the next request, remembered so a 401/4401 can tell whether a fresh one would help.</summary>
+    ValueTask<string?> AccessTokenAsync(CancellationToken cancellationToken);
 }

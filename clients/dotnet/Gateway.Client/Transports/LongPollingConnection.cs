@@ -12,15 +12,29 @@ internal sealed class LongPollingConnection : ITransportConnection
     private static readonly TimeSpan ProbeWait = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(55);
 
+    /// <summary>
+    /// Polls start at most this often: on a busy subject every answer returns at once, and without spacing the client
+    /// would spend the gateway's per-client poll budget (10/s by default) on tiny batches instead of fewer bigger ones.
+    /// </summary>
+    private static readonly TimeSpan MinSpacing = TimeSpan.FromMilliseconds(250);
+
     public GatewayTransport Kind => GatewayTransport.LongPolling;
 
     public async Task<ConnectionOutcome> RunAsync(ConnectionContext context, CancellationToken cancellationToken)
     {
         var worked = false;
+        var announced = false;
+        long? lastStart = null;
         try
         {
             while (true)
             {
+                if (lastStart is { } started && context.Time.GetElapsedTime(started) is var elapsed && elapsed < MinSpacing)
+                {
+                    await Task.Delay(MinSpacing - elapsed, context.Time, cancellationToken);
+                }
+
+                lastStart = context.Time.GetTimestamp();
                 var wait = worked ? TimeSpan.FromSeconds(Math.Clamp(context.Options.LongPollWait.TotalSeconds, 1, MaxWait.TotalSeconds)) : ProbeWait;
                 var uri = context.StreamUri(
                 [
@@ -29,14 +43,24 @@ internal sealed class LongPollingConnection : ITransportConnection
                     new("wait", ((int)wait.TotalSeconds).ToString(CultureInfo.InvariantCulture)),
                 ]);
                 var result = await PollExchange.SendAsync(context, uri, ifNoneMatch: null, wait + context.Options.ConnectTimeout, cancellationToken);
-                if (result.Failure is not null)
+                if (result.Failure is { } failure)
                 {
-                    return PollAnswer.AfterWorking(result.Failure, worked);
+                    if (worked && failure is { Throttled: true, RetryAfter: { } pause })
+                    {
+                        // Refused for now after polls worked: wait as told and poll on, without renegotiating.
+                        context.Sink.Throttled(failure.Reason, pause);
+                        await Task.Delay(pause, context.Time, cancellationToken);
+                        announced = false;
+                        continue;
+                    }
+
+                    return PollAnswer.AfterWorking(failure, worked);
                 }
 
-                if (!worked)
+                worked = true;
+                if (!announced)
                 {
-                    worked = true;
+                    announced = true;
                     context.Sink.Opened(GatewayTransport.LongPolling, upstream: null);
                 }
 

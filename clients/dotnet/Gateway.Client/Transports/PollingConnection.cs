@@ -11,6 +11,7 @@ internal sealed class PollingConnection : ITransportConnection
     public async Task<ConnectionOutcome> RunAsync(ConnectionContext context, CancellationToken cancellationToken)
     {
         var worked = false;
+        var announced = false;
         try
         {
             while (true)
@@ -18,14 +19,23 @@ internal sealed class PollingConnection : ITransportConnection
                 var cursor = context.Sink.Cursor;
                 var uri = context.StreamUri([new("transport", "polling"), new("cursor", cursor)]);
                 var result = await PollExchange.SendAsync(context, uri, cursor, context.Options.ConnectTimeout, cancellationToken);
-                if (result.Failure is not null)
+                if (result.Failure is { } failure)
                 {
-                    return PollAnswer.AfterWorking(result.Failure, worked);
+                    if (worked && failure is { Throttled: true, RetryAfter: { } pause })
+                    {
+                        context.Sink.Throttled(failure.Reason, pause);
+                        await Task.Delay(pause, context.Time, cancellationToken);
+                        announced = false;
+                        continue;
+                    }
+
+                    return PollAnswer.AfterWorking(failure, worked);
                 }
 
-                if (!worked)
+                worked = true;
+                if (!announced)
                 {
-                    worked = true;
+                    announced = true;
                     context.Sink.Opened(GatewayTransport.Polling, upstream: null);
                 }
 
@@ -47,8 +57,9 @@ internal sealed class PollingConnection : ITransportConnection
     }
 
     /// <summary>
-    /// <c>X-Poll-Interval</c> is whole seconds (rounded up), negotiate's <c>pollIntervalMs</c> is exact: the header wins
-    /// only when it asks for more than the rounding explains, i.e. when the gateway wants clients to slow down.
+    /// Negotiate's <c>pollIntervalMs</c> is exact; <c>X-Poll-Interval</c> may be whole seconds rounded up (gateways before
+    /// fractional hints), so the header wins only when it asks for more than rounding explains: the gateway wants
+    /// clients to slow down.
     /// </summary>
     internal static TimeSpan Interval(TimeSpan? hinted, TimeSpan negotiated) =>
         hinted is { } h && h > TimeSpan.FromSeconds(Math.Ceiling(negotiated.TotalSeconds)) ? h : negotiated;

@@ -14,7 +14,7 @@ internal sealed class WebSocketConnection : ITransportConnection
     {
         using var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
-        if (await context.Client.AccessTokenAsync(cancellationToken) is { Length: > 0 } token)
+        if (await context.Sink.AccessTokenAsync(cancellationToken) is { Length: > 0 } token)
         {
             socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
         }

@@ -77,7 +77,7 @@ internal sealed class WebSocketSession(ClientWebSocket socket, ConnectionContext
         {
             return advice is not null
                 ? ConnectionOutcome.Reconnect(advice.Reason ?? "reconnect", delivered: true, TimeSpan.FromMilliseconds(advice.RetryMs))
-                : ConnectionOutcome.Broken(delivered, GatewayFallbackReason.Error, ex);
+                : ConnectionOutcome.Broken(delivered, GatewayFallbackReason.Error, ex) with { AfterOpen = true };
         }
         finally
         {
@@ -215,7 +215,7 @@ internal sealed class WebSocketSession(ClientWebSocket socket, ConnectionContext
 
         return delivered
             ? ConnectionOutcome.Reconnect("closed", delivered: true)
-            : ConnectionOutcome.FallBack(GatewayFallbackReason.Closed);
+            : ConnectionOutcome.FallBack(GatewayFallbackReason.Closed) with { AfterOpen = true };
     }
 
     /// <summary>Completes the close handshake when the socket still allows it, without letting a dead peer hold us up.</summary>

@@ -1,3 +1,7 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http.Features;
+
 namespace Gateway.IntegrationTests.Infrastructure.Intermediaries;
 
 /// <summary>
@@ -37,10 +41,14 @@ internal sealed class UpgradeRefusingProxy : IIntermediary
             }
 
             refused.Increment();
-            if (refusal == UpgradeRefusal.Drop)
+            switch (refusal)
             {
-                context.Abort();
-                return;
+                case UpgradeRefusal.Drop:
+                    context.Abort();
+                    return;
+                case UpgradeRefusal.AcceptThenClose:
+                    await AcceptThenCloseAsync(context);
+                    return;
             }
 
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
@@ -51,6 +59,21 @@ internal sealed class UpgradeRefusingProxy : IIntermediary
     }
 
     public ValueTask DisposeAsync() => proxy.DisposeAsync();
+
+    private static async Task AcceptThenCloseAsync(HttpContext context)
+    {
+        // RFC 6455 section 4.2.2: the accept value proves the handshake was understood, so the client's socket opens.
+        // The protocol fixes SHA-1 here; it is a handshake checksum, not security.
+        var key = context.Request.Headers["Sec-WebSocket-Key"].ToString();
+#pragma warning disable CA5350
+        var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+#pragma warning restore CA5350
+        context.Response.Headers.Connection = "Upgrade";
+        context.Response.Headers.Upgrade = "websocket";
+        context.Response.Headers["Sec-WebSocket-Accept"] = accept;
+        var upgrade = context.Features.GetRequiredFeature<IHttpUpgradeFeature>();
+        await using var stream = await upgrade.UpgradeAsync();
+    }
 
     private sealed class RefusalCounter
     {

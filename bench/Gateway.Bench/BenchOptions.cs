@@ -1,0 +1,214 @@
+using System.Globalization;
+using Gateway.Bench.Scenarios;
+
+namespace Gateway.Bench;
+
+/// <summary>Command-line options. Defaults are sized so that <c>bench/run.sh</c> finishes in about three minutes on two cores.</summary>
+internal sealed record BenchOptions
+{
+    public const string Usage = """
+        usage: Gateway.Bench [options]
+          --scenario fanout|websocket|all   which subscribers to measure (default all)
+          --subscribers N                   subscribers on one subject (default 1000)
+          --events M                        events published per variant (default 2000)
+          --rate R                          target publish rate of the paced variant, events/s (default 500)
+          --variants paced,max              paced = at --rate, max = as fast as possible (default both)
+          --payload-bytes B                 approximate JSON payload size (default 128, at least 64)
+          --baseline-connections C          core-NATS connections the baseline spreads its subscriptions over (default 50)
+          --connect-concurrency K           connects in flight while subscribers connect (default 64)
+          --stall-seconds S                 a run ends when nothing arrives for S seconds after the last publish;
+                                            what is missing then counts as lost (default 15)
+          --timeout SECONDS                 hard limit for the whole run (default 900)
+          --gateway-dll PATH                default gateway/bin/Release/net10.0/Gateway.dll
+          --nats-server PATH                default $NATS_SERVER, else nats-server on PATH, else /usr/sbin/nats-server
+          --results DIR                     default bench/results
+        """;
+
+    public IReadOnlyList<ScenarioKind> Scenarios { get; init; } = [ScenarioKind.Fanout, ScenarioKind.WebSocket];
+
+    public int Subscribers { get; init; } = 1000;
+
+    public int Events { get; init; } = 2000;
+
+    public int Rate { get; init; } = 500;
+
+    public IReadOnlyList<PublishVariant> Variants { get; init; } = [PublishVariant.Paced, PublishVariant.Max];
+
+    public int PayloadBytes { get; init; } = 128;
+
+    public int BaselineConnections { get; init; } = 50;
+
+    public int ConnectConcurrency { get; init; } = 64;
+
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(900);
+
+    /// <summary>No new delivery for this long after the last publish ends a run: what is missing then is lost.</summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    public string RepositoryRoot { get; init; } = "";
+
+    public string GatewayDll { get; init; } = "";
+
+    public string NatsServer { get; init; } = "";
+
+    public string ResultsDirectory { get; init; } = "";
+
+    /// <summary>Parses <paramref name="args"/>; on <c>--help</c> returns false with a null error.</summary>
+    public static bool TryParse(string[] args, out BenchOptions options, out string? error)
+    {
+        var o = new BenchOptions();
+        string? gatewayDll = null, natsServer = null, results = null;
+        error = null;
+        options = o;
+        try
+        {
+            for (var i = 0; i < args.Length; i++)
+            {
+                var name = args[i];
+                var value = name.Contains('=', StringComparison.Ordinal) ? name[(name.IndexOf('=', StringComparison.Ordinal) + 1)..] : null;
+                if (value is not null)
+                {
+                    name = name[..name.IndexOf('=', StringComparison.Ordinal)];
+                }
+
+                string Next() => value ?? (++i < args.Length ? args[i] : throw new FormatException($"{name} needs a value."));
+
+                switch (name)
+                {
+                    case "-h" or "--help":
+                        return false;
+                    case "--scenario":
+                        o = o with { Scenarios = ParseScenarios(Next()) };
+                        break;
+                    case "--subscribers":
+                        o = o with { Subscribers = Int(name, Next(), 1, 100_000) };
+                        break;
+                    case "--events":
+                        o = o with { Events = Int(name, Next(), 1, 1_000_000) };
+                        break;
+                    case "--rate":
+                        o = o with { Rate = Int(name, Next(), 1, 1_000_000) };
+                        break;
+                    case "--variants":
+                        o = o with { Variants = ParseVariants(Next()) };
+                        break;
+                    case "--payload-bytes":
+                        o = o with { PayloadBytes = Int(name, Next(), 64, 60_000) };
+                        break;
+                    case "--baseline-connections":
+                        o = o with { BaselineConnections = Int(name, Next(), 1, 1000) };
+                        break;
+                    case "--connect-concurrency":
+                        o = o with { ConnectConcurrency = Int(name, Next(), 1, 10_000) };
+                        break;
+                    case "--stall-seconds":
+                        o = o with { StallTimeout = TimeSpan.FromSeconds(Int(name, Next(), 1, 3600)) };
+                        break;
+                    case "--timeout":
+                        o = o with { Timeout = TimeSpan.FromSeconds(Int(name, Next(), 10, 86_400)) };
+                        break;
+                    case "--gateway-dll":
+                        gatewayDll = Next();
+                        break;
+                    case "--nats-server":
+                        natsServer = Next();
+                        break;
+                    case "--results":
+                        results = Next();
+                        break;
+                    default:
+                        throw new FormatException($"unknown option '{name}'.");
+                }
+            }
+        }
+        catch (FormatException ex)
+        {
+            error = ex.Message;
+            return false;
+        }
+
+        var root = FindRepositoryRoot();
+        options = o with
+        {
+            RepositoryRoot = root,
+            GatewayDll = Path.GetFullPath(gatewayDll ?? Path.Combine(root, "gateway", "bin", "Release", "net10.0", "Gateway.dll")),
+            NatsServer = natsServer ?? FindNatsServer(),
+            ResultsDirectory = Path.GetFullPath(results ?? Path.Combine(root, "bench", "results")),
+        };
+        if (!File.Exists(options.GatewayDll))
+        {
+            error = $"{options.GatewayDll} does not exist; build it with 'dotnet build gateway -c Release' (bench/run.sh does).";
+            return false;
+        }
+
+        return true;
+    }
+
+    private static int Int(string name, string text, int min, int max) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+            ? n
+            : throw new FormatException($"{name} takes a whole number in {min}..{max}, not '{text}'.");
+
+    private static List<ScenarioKind> ParseScenarios(string text) => text.ToLowerInvariant() switch
+    {
+        "fanout" or "sse" => [ScenarioKind.Fanout],
+        "websocket" or "ws" => [ScenarioKind.WebSocket],
+        "all" => [ScenarioKind.Fanout, ScenarioKind.WebSocket],
+        _ => throw new FormatException($"--scenario takes fanout, websocket or all, not '{text}'."),
+    };
+
+    private static List<PublishVariant> ParseVariants(string text)
+    {
+        var result = new List<PublishVariant>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var variant = part.ToLowerInvariant() switch
+            {
+                "paced" => PublishVariant.Paced,
+                "max" => PublishVariant.Max,
+                _ => throw new FormatException($"--variants takes paced and/or max, not '{part}'."),
+            };
+            if (!result.Contains(variant))
+            {
+                result.Add(variant);
+            }
+        }
+
+        return result.Count > 0 ? result : throw new FormatException("--variants lists nothing.");
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Gateway.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+        }
+
+        return Directory.GetCurrentDirectory();
+    }
+
+    private static string FindNatsServer()
+    {
+        if (Environment.GetEnvironmentVariable("NATS_SERVER") is { Length: > 0 } configured)
+        {
+            return configured;
+        }
+
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, "nats-server");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return "/usr/sbin/nats-server";
+    }
+}
