@@ -1,3 +1,4 @@
+using Gateway.Auth;
 using Gateway.Broker;
 using Gateway.Edge;
 using Gateway.Lifecycle;
@@ -25,6 +26,7 @@ public static class GatewayApplication
             .AddGatewayObservability()
             .AddGatewayBroker()
             .AddGatewayRouting(builder.Configuration)
+            .AddGatewayAuth(builder.Configuration)
             .AddGatewaySessions()
             .AddGatewayTransports()
             .AddGatewayWatch()

@@ -79,6 +79,9 @@ internal sealed partial class PushSession
 
     public Topic Topic => _topic;
 
+    /// <summary>When the client's token expires; the sweep closes the session then (it reconnects with a new token).</summary>
+    public DateTimeOffset? TokenExpiry { get; init; }
+
     /// <summary>Events the session is behind its topic.</summary>
     public long Lag => Math.Max(0, _topic.Appended - DeliveredIndex);
 

@@ -27,7 +27,8 @@ internal sealed partial class SessionHost(TopicRegistry topics, SessionRegistry 
         ISessionWriter writer,
         SessionMode mode,
         TimeSpan wait,
-        CancellationToken requestAborted)
+        CancellationToken requestAborted,
+        DateTimeOffset? tokenExpiry = null)
     {
         var cursor = Cursor.Parse(cursorText, out var parsed) switch
         {
@@ -38,7 +39,7 @@ internal sealed partial class SessionHost(TopicRegistry topics, SessionRegistry 
             _ => new Cursor("malformed", 0),
         };
 
-        var session = new PushSession(route, routeConfig, subject, topic, cursor, writer, mode, services, requestAborted);
+        var session = new PushSession(route, routeConfig, subject, topic, cursor, writer, mode, services, requestAborted) { TokenExpiry = tokenExpiry };
         var started = registry.Register(session);
         var reason = CloseReason.Error;
         using var scope = mode == SessionMode.Stream ? Log.BeginSession(logger, session.Id, route.RouteId, writer.Transport.Name()) : null;

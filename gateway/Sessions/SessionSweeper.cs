@@ -105,6 +105,12 @@ internal sealed partial class SessionSweeper(
                 continue;
             }
 
+            if (session.TokenExpiry is { } expiry && time.GetUtcNow() >= expiry)
+            {
+                session.RequestClose(CloseReason.TokenExpired, services.RetryAdvice());
+                continue;
+            }
+
             var lag = session.Lag;
             var key = (session.Route.RouteId, session.Transport.Name());
             var (max, sum) = _depth.TryGetValue(key, out var d) ? d : (0, 0);

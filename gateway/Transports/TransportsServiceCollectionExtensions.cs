@@ -28,6 +28,10 @@ internal static class TransportsServiceCollectionExtensions
     {
         var middleware = app.Services.GetRequiredService<PushMiddleware>();
         app.UseRouting();
+
+        // Authorization runs on the matched route (YARP's AuthorizationPolicy), before push and before the proxy.
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.Use((context, next) => middleware.InvokeAsync(context, () => next(context)));
         return app;
     }

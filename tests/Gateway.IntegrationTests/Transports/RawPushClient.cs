@@ -148,7 +148,7 @@ internal static class RawPushClient
     public static async IAsyncEnumerable<PushItem> WebSocketAsync(string baseUrl, string path, string? cursor, [EnumeratorCancellation] CancellationToken ct)
     {
         using var ws = new ClientWebSocket();
-        var uri = new Uri(baseUrl.Replace("http://", "ws://", StringComparison.Ordinal) + path + (cursor is null ? string.Empty : "?cursor=" + Uri.EscapeDataString(cursor)));
+        var uri = new Uri(baseUrl.Replace("http://", "ws://", StringComparison.Ordinal) + path + (cursor is null ? string.Empty : (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "cursor=" + Uri.EscapeDataString(cursor)));
         await ws.ConnectAsync(uri, ct);
         var buffer = new byte[1 << 20];
         while (true)
@@ -209,7 +209,7 @@ internal static class RawPushClient
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(70) };
         while (true)
         {
-            var url = $"{baseUrl}{path}?transport={transport}&wait=1" + (cursor is null ? string.Empty : "&cursor=" + Uri.EscapeDataString(cursor));
+            var url = $"{baseUrl}{path}{(path.Contains('?', StringComparison.Ordinal) ? "&" : "?")}transport={transport}&wait=1" + (cursor is null ? string.Empty : "&cursor=" + Uri.EscapeDataString(cursor));
             using var response = await http.GetAsync(url, ct);
             if (response.StatusCode != HttpStatusCode.OK)
             {

@@ -1,0 +1,56 @@
+using System.Net.WebSockets;
+using Gateway.Transports;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+
+namespace Gateway.Auth;
+
+/// <summary>
+/// Authorization failures answered the gateway's way: a JSON error with 401/403, and for a WebSocket upgrade an accepted
+/// socket closed with 4401/4403, since a browser cannot see the status of a refused upgrade and would fall back
+/// instead of asking for a new token.
+/// </summary>
+internal sealed class AuthAnswers : IAuthorizationMiddlewareResultHandler
+{
+    private readonly AuthorizationMiddlewareResultHandler _default = new();
+
+    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    {
+        if (authorizeResult.Succeeded)
+        {
+            await _default.HandleAsync(next, context, policy, authorizeResult);
+            return;
+        }
+
+        var forbidden = authorizeResult.Forbidden;
+        if (context.WebSockets.IsWebSocketRequest)
+        {
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            var code = (WebSocketCloseStatus)(forbidden ? 4403 : 4401);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await socket.CloseOutputAsync(code, forbidden ? "forbidden" : "unauthorized", timeout.Token);
+                var buffer = new byte[128];
+                while (socket.State == WebSocketState.CloseSent)
+                {
+                    await socket.ReceiveAsync(buffer.AsMemory(), timeout.Token);
+                }
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+                // The client left first.
+            }
+
+            return;
+        }
+
+        if (!forbidden)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+        }
+
+        await WireErrors.WriteAsync(context, forbidden ? 403 : 401, forbidden ? "forbidden" : "unauthorized",
+            forbidden ? "The token does not grant access to this route." : "A valid bearer token is required (Authorization header, or access_token for push).");
+    }
+}

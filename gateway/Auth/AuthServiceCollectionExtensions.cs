@@ -1,0 +1,74 @@
+using System.Text;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Gateway.Auth;
+
+internal static class AuthServiceCollectionExtensions
+{
+    public static IServiceCollection AddGatewayAuth(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section)
+            .Validate(o => string.IsNullOrEmpty(o.SigningKey) || Encoding.UTF8.GetByteCount(o.SigningKey) >= 32, "Gateway:Auth:SigningKey must be at least 32 bytes.")
+            .ValidateOnStart();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, AuthAnswers>();
+
+        var authorization = services.AddAuthorizationBuilder();
+        foreach (var (name, claims) in options.Policies)
+        {
+            authorization.AddPolicy(name, policy =>
+            {
+                policy.RequireAuthenticatedUser();
+                foreach (var (type, values) in claims)
+                {
+                    policy.RequireClaim(type, values);
+                }
+            });
+        }
+
+        if (!options.Enabled)
+        {
+            services.AddAuthentication();
+            return services;
+        }
+
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(jwt =>
+        {
+            jwt.MapInboundClaims = false;
+            jwt.RequireHttpsMetadata = options.RequireHttpsMetadata;
+            if (!string.IsNullOrEmpty(options.Authority))
+            {
+                jwt.Authority = options.Authority;
+            }
+
+            jwt.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidateIssuer = !string.IsNullOrEmpty(options.Issuer),
+                ValidIssuer = options.Issuer,
+                ValidateAudience = !string.IsNullOrEmpty(options.Audience),
+                ValidAudience = options.Audience,
+                ValidateLifetime = true,
+                ClockSkew = options.ClockSkew,
+                IssuerSigningKey = string.IsNullOrEmpty(options.SigningKey) ? null : new SymmetricSecurityKey(Encoding.UTF8.GetBytes(options.SigningKey)),
+                NameClaimType = "sub",
+            };
+            jwt.Events = new JwtBearerEvents
+            {
+                // EventSource and browsers' WebSocket cannot set headers: push clients send the token as access_token.
+                OnMessageReceived = context =>
+                {
+                    if (string.IsNullOrEmpty(context.Request.Headers.Authorization) &&
+                        context.Request.Query.TryGetValue("access_token", out var token) && !string.IsNullOrEmpty(token))
+                    {
+                        context.Token = token.ToString();
+                    }
+
+                    return Task.CompletedTask;
+                },
+            };
+        });
+        return services;
+    }
+}

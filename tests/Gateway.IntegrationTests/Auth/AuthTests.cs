@@ -1,0 +1,132 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Security.Claims;
+using System.Text;
+using System.Text.Json;
+using Gateway.IntegrationTests.Infrastructure;
+using Gateway.IntegrationTests.Transports;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Gateway.IntegrationTests.Auth;
+
+/// <summary>JWT bearer on push routes: header or access_token, JSON 401/403, WebSocket 4401/4403, sessions end when the token does.</summary>
+[Collection(NatsCollection.Name)]
+public sealed class AuthTests(NatsServerFixture nats, ITestOutputHelper output)
+{
+    private const string Key = "a-test-signing-key-that-is-long-enough-32b";
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    private const string Config = $$"""
+        {
+          "Gateway": {
+            "Auth": { "SigningKey": "{{Key}}", "Issuer": "tests", "ClockSkew": "00:00:00", "Policies": { "traders": { "role": [ "trader" ] } } },
+            "Limits": { "ConnectRatePerClient": 1000, "ConnectBurstPerClient": 1000 }
+          },
+          "ReverseProxy": {
+            "Routes": {
+              "private": { "AuthorizationPolicy": "default", "Match": { "Path": "/private/{id}/events" }, "Metadata": { "Push.Subject": "private.{id}", "Push.Heartbeat": "00:00:01" } },
+              "trading": { "AuthorizationPolicy": "traders", "Match": { "Path": "/trading/{id}/events" }, "Metadata": { "Push.Subject": "trading.{id}" } },
+              "public": { "Match": { "Path": "/public/{id}/events" }, "Metadata": { "Push.Subject": "public.{id}" } }
+            },
+            "Clusters": {}
+          }
+        }
+        """;
+
+    private static string Token(TimeSpan lifetime, string? role = null, string key = Key)
+    {
+        var claims = new List<Claim> { new("sub", "alice") };
+        if (role is not null)
+        {
+            claims.Add(new Claim("role", role));
+        }
+
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = "tests",
+            Subject = new ClaimsIdentity(claims),
+            NotBefore = DateTime.UtcNow.AddMinutes(-1),
+            Expires = DateTime.UtcNow + lifetime,
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),
+        });
+    }
+
+    [Fact]
+    public async Task ProtectedRoute_WithoutOrWithBadToken_Is401Json_WithTokenInHeaderOrQuery_Works()
+    {
+        await using var gateway = await GatewayInstance.StartAsync(GatewayLaunchOptions.For(nats, Config, output, "Memory"));
+
+        using (var anonymous = await gateway.PublicClient.PostAsync("/private/1/events/negotiate", null))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+            Assert.Equal("unauthorized", (await anonymous.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        }
+
+        using (var forged = await gateway.PublicClient.PostAsync("/private/1/events/negotiate?access_token=" + Token(TimeSpan.FromMinutes(5), key: "another-key-that-is-also-long-enough-32b"), null))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
+        }
+
+        using (var header = new HttpRequestMessage(HttpMethod.Post, "/private/1/events/negotiate"))
+        {
+            header.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token(TimeSpan.FromMinutes(5)));
+            using var ok = await gateway.PublicClient.SendAsync(header);
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+
+        var token = Token(TimeSpan.FromMinutes(5));
+        var items = await RawPushClient.CollectAsync(RawPushClient.StreamAsync("longpolling", gateway.PublicUrl, "/private/1/events?access_token=" + token, null, CancellationToken.None),
+            got => got.Count > 0, Timeout);
+        Assert.NotEqual(PushItemKind.Closed, items[0].Kind);
+
+        using (var open = await gateway.PublicClient.GetAsync("/public/1/events?transport=polling"))
+        {
+            Assert.Equal(HttpStatusCode.OK, open.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task WebSocket_WithoutToken_Closes4401_WithoutTheRole_Closes4403()
+    {
+        await using var gateway = await GatewayInstance.StartAsync(GatewayLaunchOptions.For(nats, Config, output, "Memory"));
+        var ws = gateway.PublicUrl.Replace("http", "ws", StringComparison.Ordinal);
+        Assert.Equal(4401, await CloseCodeAsync(new Uri(ws + "/private/1/events")));
+        Assert.Equal(4403, await CloseCodeAsync(new Uri(ws + "/trading/1/events?access_token=" + Token(TimeSpan.FromMinutes(5)))));
+
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(new Uri(ws + "/trading/1/events?access_token=" + Token(TimeSpan.FromMinutes(5), role: "trader")), CancellationToken.None);
+        Assert.Equal(WebSocketState.Open, socket.State);
+    }
+
+    [Fact]
+    public async Task TokenExpiresDuringTheSession_WebSocketCloses4401_SseGetsReconnectAdvice()
+    {
+        await using var gateway = await GatewayInstance.StartAsync(GatewayLaunchOptions.For(nats, Config, output, "Memory"));
+        var token = Token(TimeSpan.FromSeconds(3));
+        var ws = new Uri(gateway.PublicUrl.Replace("http", "ws", StringComparison.Ordinal) + "/private/2/events?access_token=" + token);
+        var wsClose = CloseCodeAsync(ws);
+        var sse = RawPushClient.CollectAsync(RawPushClient.SseAsync(gateway.PublicUrl, "/private/2/events?access_token=" + token, null, CancellationToken.None),
+            got => got.Any(i => i.Kind is PushItemKind.Reconnect or PushItemKind.Closed), Timeout);
+
+        Assert.Equal(4401, await wsClose);
+        Assert.Equal("token_expired", (await sse).First(i => i.Kind is PushItemKind.Reconnect or PushItemKind.Closed).Reason);
+    }
+
+    private static async Task<int> CloseCodeAsync(Uri uri)
+    {
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(uri, CancellationToken.None);
+        var buffer = new byte[4096];
+        using var cts = new CancellationTokenSource(Timeout);
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer, cts.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return (int)result.CloseStatus!;
+            }
+        }
+    }
+}
