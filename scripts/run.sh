@@ -334,10 +334,21 @@ echo "  logs              .data/logs/"
 echo
 
 # ---- foreground ----------------------------------------------------------------------------------
-# Wait until a signal arrives or one of the processes exits on its own (then stop the rest).
+# Wait until a signal arrives or one of the processes exits on its own (then stop the rest). nats-server is the
+# exception: the gateways are built to ride out a broker outage (they turn unready and reconnect by themselves), so
+# its exit is reported and everything else keeps running; start nats-server again by hand to see them recover.
+NATS_GONE=0
 while :; do
   for i in "${!PIDS[@]}"; do
     if ! alive "${PIDS[$i]}"; then
+      if [ "${NAMES[$i]}" = nats ]; then
+        if [ $NATS_GONE = 0 ]; then
+          NATS_GONE=1
+          warn "nats-server exited; the gateways keep running (unready) and reconnect when it is back:"
+          warn "  nats-server -c config/nats-server.conf -sd .data/nats"
+        fi
+        continue
+      fi
       warn "${NAMES[$i]} exited on its own; last lines of its log:"
       [ -f "$LOGS/${NAMES[$i]}.log" ] && tail -n 15 "$LOGS/${NAMES[$i]}.log" >&2
       exit 1
