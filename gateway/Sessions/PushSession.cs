@@ -161,7 +161,7 @@ internal sealed partial class PushSession
         // A client that leaves while the session waits for events wakes it (no timer, no extra task): an idle session's
         // end is noticed at once, not at the next heartbeat.
         using var wake = ct.UnsafeRegister(static s => ((PushSession)s!).Wake(), this);
-        var batch = new List<EventEntry>(64);
+        var batch = new List<EventEntry>(4);
         var maxBatch = Services.Push.CurrentValue.MaxBatch;
         Task? deadline = _mode == SessionMode.LongPoll ? Task.Delay(wait, _time, ct) : null;
 

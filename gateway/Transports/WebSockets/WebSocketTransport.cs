@@ -122,13 +122,22 @@ internal sealed partial class WebSocketTransport(SessionHost host, UpstreamPubli
     private async Task<CloseReason?> ReceiveLoopAsync(PushContext context, WebSocket socket, WebSocketWriter writer, int maxBytes, int ratePerSecond, CancellationTokenSource sessionEnd)
     {
         var ct = sessionEnd.Token;
-        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        byte[] buffer = [];
         var bucket = new UpstreamBucket(ratePerSecond, host.Services.Time);
         var violations = 0;
         try
         {
             while (!ct.IsCancellationRequested)
             {
+                // Wait with a zero-byte read (as SignalR does): an idle socket holds no receive buffer until a message comes.
+                if (buffer.Length > 0)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = [];
+                }
+
+                await socket.ReceiveAsync(Memory<byte>.Empty, ct);
+                buffer = ArrayPool<byte>.Shared.Rent(4096);
                 var length = 0;
                 ValueWebSocketReceiveResult result;
                 do
@@ -199,7 +208,10 @@ internal sealed partial class WebSocketTransport(SessionHost host, UpstreamPubli
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
