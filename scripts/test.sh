@@ -67,6 +67,9 @@ fi
 say "dotnet build Gateway.sln -c Release"
 dotnet build Gateway.sln -c Release --nologo || die "build failed"
 
+say "dotnet format Gateway.sln --verify-no-changes"
+dotnet format Gateway.sln --verify-no-changes --no-restore || FAILED_STEPS+=("dotnet format (run 'dotnet format Gateway.sln')")
+
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
 test_args=(--no-build -c Release --nologo

@@ -107,7 +107,10 @@ public sealed class ConnectLimitTests(NatsServerFixture nats, ITestOutputHelper 
         // With 127.0.0.1 trusted, each forwarded client has its own bucket.
         await using var trusting = await GatewayInstance.StartAsync(new GatewayLaunchOptions
         {
-            ConfigJson = Config, BrokerKind = "Memory", Output = output, ExtraArgs = ["--Gateway:Limits:TrustedProxies:0=127.0.0.1"],
+            ConfigJson = Config,
+            BrokerKind = "Memory",
+            Output = output,
+            ExtraArgs = ["--Gateway:Limits:TrustedProxies:0=127.0.0.1"],
         });
         for (var i = 0; i < 5; i++)
         {
