@@ -141,24 +141,15 @@ internal sealed partial class ManagementMiddleware(
             return;
         }
 
-        var max = pushOptions.CurrentValue.MaxMessageBytes * 16;
-        using var body = new MemoryStream();
-        var buffer = new byte[8192];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
+        var body = await LimitedBody.ReadAsync(context, pushOptions.CurrentValue.MaxMessageBytes * 16);
+        if (body is null)
         {
-            if (body.Length + read > max)
-            {
-                await WireErrors.WriteAsync(context, 413, "message_too_big", $"The body exceeds {max} bytes.");
-                return;
-            }
-
-            body.Write(buffer, 0, read);
+            return;
         }
 
         try
         {
-            await broker.PublishAsync(new OutgoingMessage(subject, context.Request.Headers[GatewayHeaders.EventType], body.ToArray()), context.RequestAborted);
+            await broker.PublishAsync(new OutgoingMessage(subject, context.Request.Headers[GatewayHeaders.EventType], body), context.RequestAborted);
             metrics.Published.WithLabels("http", "ok").Inc();
         }
         catch (BrokerUnavailableException ex)

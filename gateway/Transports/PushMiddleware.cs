@@ -188,27 +188,12 @@ internal sealed class PushMiddleware(
             return;
         }
 
-        if (http.Request.ContentLength > max)
+        var data = await LimitedBody.ReadAsync(http, max);
+        if (data is null)
         {
-            await WireErrors.WriteAsync(http, 413, "message_too_big", $"The body exceeds {max} bytes.");
             return;
         }
 
-        var body = new MemoryStream();
-        var buffer = new byte[8192];
-        int read;
-        while ((read = await http.Request.Body.ReadAsync(buffer, http.RequestAborted)) > 0)
-        {
-            if (body.Length + read > max)
-            {
-                await WireErrors.WriteAsync(http, 413, "message_too_big", $"The body exceeds {max} bytes.");
-                return;
-            }
-
-            body.Write(buffer, 0, read);
-        }
-
-        var data = body.ToArray();
         if (!EventEncoding.IsJson(data))
         {
             await WireErrors.WriteAsync(http, 400, "invalid_json", "The body must be one JSON value.");
