@@ -349,6 +349,16 @@ while :; do
         fi
         continue
       fi
+      # A drained instance exits 0 by design (POST /admin/drain); with others left, they keep serving behind the front.
+      if [[ ${NAMES[$i]} == gateway-* ]] && [ "$INSTANCES" -gt 1 ]; then
+        others=0
+        for j in "${!PIDS[@]}"; do [[ ${NAMES[$j]} == gateway-* ]] && [ "$j" != "$i" ] && alive "${PIDS[$j]}" && others=1; done
+        if [ $others = 1 ]; then
+          warn "${NAMES[$i]} exited (drained?); the other instances keep serving"
+          unset 'PIDS[i]' 'NAMES[i]'
+          continue
+        fi
+      fi
       warn "${NAMES[$i]} exited on its own; last lines of its log:"
       [ -f "$LOGS/${NAMES[$i]}.log" ] && tail -n 15 "$LOGS/${NAMES[$i]}.log" >&2
       exit 1
