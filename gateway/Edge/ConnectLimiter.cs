@@ -30,7 +30,7 @@ internal sealed class ConnectLimiter : IDisposable
     public Rejection? TryAcquire(PushContext context, bool isPoll)
     {
         var limiters = _limiters;
-        var key = ClientKey.Of(context.Http, _options.CurrentValue.TrustedProxies);
+        var key = context.ClientKey ??= ClientKey.Of(context.Http, _options.CurrentValue.TrustedProxies);
         var route = context.Route;
         if (isPoll)
         {

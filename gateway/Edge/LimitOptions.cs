@@ -23,6 +23,15 @@ public sealed class LimitOptions
 
     public int PollBurstPerClient { get; set; } = 30;
 
+    /// <summary>Default 100,000 push sessions per instance; above it new streams get 503 + Retry-After (another instance takes them).</summary>
+    public int MaxSessions { get; set; } = 100_000;
+
+    /// <summary>
+    /// Default 256 open push sessions per client key: rate limits bound how fast a client connects, this bounds how much
+    /// it holds. Keyed by token subject when authenticated, so users behind one NAT are not lumped together then.
+    /// </summary>
+    public int MaxSessionsPerClient { get; set; } = 256;
+
     /// <summary>Proxies whose <c>X-Forwarded-For</c> is trusted for the client key. Default none: the socket address is the key.</summary>
     public List<string> TrustedProxies { get; set; } = [];
 }

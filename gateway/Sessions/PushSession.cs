@@ -82,6 +82,9 @@ internal sealed partial class PushSession
     /// <summary>When the client's token expires; the sweep closes the session then (it reconnects with a new token).</summary>
     public DateTimeOffset? TokenExpiry { get; init; }
 
+    /// <summary>Who the session belongs to, for per-client session limits (authenticated subject, else client IP).</summary>
+    public string? ClientKey { get; init; }
+
     /// <summary>Events the session is behind its topic.</summary>
     public long Lag => Math.Max(0, _topic.Appended - DeliveredIndex);
 

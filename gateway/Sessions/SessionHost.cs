@@ -28,7 +28,8 @@ internal sealed partial class SessionHost(TopicRegistry topics, SessionRegistry 
         SessionMode mode,
         TimeSpan wait,
         CancellationToken requestAborted,
-        DateTimeOffset? tokenExpiry = null)
+        DateTimeOffset? tokenExpiry = null,
+        string? clientKey = null)
     {
         var cursor = Cursor.Parse(cursorText, out var parsed) switch
         {
@@ -39,7 +40,7 @@ internal sealed partial class SessionHost(TopicRegistry topics, SessionRegistry 
             _ => new Cursor("malformed", 0),
         };
 
-        var session = new PushSession(route, routeConfig, subject, topic, cursor, writer, mode, services, requestAborted) { TokenExpiry = tokenExpiry };
+        var session = new PushSession(route, routeConfig, subject, topic, cursor, writer, mode, services, requestAborted) { TokenExpiry = tokenExpiry, ClientKey = clientKey };
         var started = registry.Register(session);
         var reason = CloseReason.Error;
         using var scope = mode == SessionMode.Stream ? Log.BeginSession(logger, session.Id, route.RouteId, writer.Transport.Name()) : null;

@@ -8,6 +8,7 @@ internal sealed class SessionRegistry(Observability.GatewayMetrics metrics, Time
 {
     private readonly ConcurrentDictionary<long, PushSession> _sessions = new();
     private readonly ConcurrentDictionary<string, int> _perRoute = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _perClient = new(StringComparer.Ordinal);
 
     public int Count => _sessions.Count;
 
@@ -15,10 +16,17 @@ internal sealed class SessionRegistry(Observability.GatewayMetrics metrics, Time
 
     public int CountForRoute(string routeId) => _perRoute.TryGetValue(routeId, out var n) ? n : 0;
 
+    public int CountForClient(string clientKey) => _perClient.TryGetValue(clientKey, out var n) ? n : 0;
+
     public long Register(PushSession session)
     {
         _sessions[session.Id] = session;
         _perRoute.AddOrUpdate(session.Route.RouteId, 1, static (_, n) => n + 1);
+        if (session.ClientKey is { } key)
+        {
+            _perClient.AddOrUpdate(key, 1, static (_, n) => n + 1);
+        }
+
         var transport = session.Transport.Name();
         if (session.Mode == SessionMode.Stream)
         {
@@ -37,6 +45,14 @@ internal sealed class SessionRegistry(Observability.GatewayMetrics metrics, Time
         }
 
         _perRoute.AddOrUpdate(session.Route.RouteId, 0, static (_, n) => Math.Max(0, n - 1));
+        if (session.ClientKey is { } key)
+        {
+            // Entries leave with a client's last session, so the map follows the number of connected clients.
+            if (_perClient.AddOrUpdate(key, 0, static (_, n) => Math.Max(0, n - 1)) == 0)
+            {
+                _perClient.TryRemove(new KeyValuePair<string, int>(key, 0));
+            }
+        }
         if (session.Mode != SessionMode.Stream)
         {
             return;

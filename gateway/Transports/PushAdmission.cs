@@ -4,7 +4,12 @@ using Gateway.Sessions;
 namespace Gateway.Transports;
 
 /// <summary>Decides whether a new push connection, negotiation or poll may start now.</summary>
-internal sealed class PushAdmission(DrainCoordinator drain, SessionRegistry sessions, Edge.ConnectLimiter limiter, Observability.GatewayMetrics metrics)
+internal sealed class PushAdmission(
+    DrainCoordinator drain,
+    SessionRegistry sessions,
+    Edge.ConnectLimiter limiter,
+    Microsoft.Extensions.Options.IOptionsMonitor<Edge.LimitOptions> limits,
+    Observability.GatewayMetrics metrics)
 {
     public Admission Admit(PushContext context, bool isPoll)
     {
@@ -13,6 +18,20 @@ internal sealed class PushAdmission(DrainCoordinator drain, SessionRegistry sess
         {
             metrics.ConnectsRejected.WithLabels(route, "draining").Inc();
             return new Admission(StatusCodes.Status503ServiceUnavailable, "draining", drain.RetryAfter());
+        }
+
+        var options = limits.CurrentValue;
+        context.ClientKey ??= Edge.ClientKey.Of(context.Http, options.TrustedProxies);
+        if (!isPoll && sessions.Count >= options.MaxSessions)
+        {
+            metrics.ConnectsRejected.WithLabels(route, "instance_sessions").Inc();
+            return new Admission(StatusCodes.Status503ServiceUnavailable, "too_many_sessions", TimeSpan.FromSeconds(5));
+        }
+
+        if (!isPoll && sessions.CountForClient(context.ClientKey) >= options.MaxSessionsPerClient)
+        {
+            metrics.ConnectsRejected.WithLabels(route, "client_sessions").Inc();
+            return new Admission(StatusCodes.Status429TooManyRequests, "too_many_client_sessions", TimeSpan.FromSeconds(10));
         }
 
         if (!isPoll && context.Route.MaxSessions is { } max && sessions.CountForRoute(route) >= max)

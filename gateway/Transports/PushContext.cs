@@ -6,6 +6,9 @@ namespace Gateway.Transports;
 /// <summary>A request on a push route, its route settings and the subject its route values made.</summary>
 internal sealed record PushContext(HttpContext Http, PushRoute Route, RouteConfig RouteConfig, string Subject)
 {
+    /// <summary>The client key limits are kept by (set by admission).</summary>
+    public string? ClientKey { get; set; }
+
     /// <summary>When the caller's token expires (its <c>exp</c> claim), if it authenticated: streams end then.</summary>
     public DateTimeOffset? TokenExpiry =>
         Http.User.FindFirst("exp")?.Value is { } exp && long.TryParse(exp, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var seconds)

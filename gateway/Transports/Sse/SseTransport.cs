@@ -21,7 +21,7 @@ internal sealed class SseTransport(SessionHost host) : IPushTransport
         await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
 
         var writer = new SseWriter(http.Response.BodyWriter);
-        return await host.RunAsync(context.Route, context.RouteConfig, context.Subject, topic, context.CursorText, writer, SessionMode.Stream, TimeSpan.Zero, http.RequestAborted, context.TokenExpiry);
+        return await host.RunAsync(context.Route, context.RouteConfig, context.Subject, topic, context.CursorText, writer, SessionMode.Stream, TimeSpan.Zero, http.RequestAborted, context.TokenExpiry, context.ClientKey);
     }
 
     public async Task RejectAsync(PushContext context, int status, string reason, TimeSpan retryAfter)

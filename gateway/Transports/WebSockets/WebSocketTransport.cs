@@ -33,7 +33,7 @@ internal sealed partial class WebSocketTransport(SessionHost host, UpstreamPubli
         CloseReason reason;
         try
         {
-            reason = await host.RunAsync(context.Route, context.RouteConfig, context.Subject, topic, context.CursorText, writer, SessionMode.Stream, TimeSpan.Zero, sessionEnd.Token, context.TokenExpiry);
+            reason = await host.RunAsync(context.Route, context.RouteConfig, context.Subject, topic, context.CursorText, writer, SessionMode.Stream, TimeSpan.Zero, sessionEnd.Token, context.TokenExpiry, context.ClientKey);
         }
         finally
         {

@@ -89,6 +89,35 @@ public sealed class ConnectLimitTests(NatsServerFixture nats, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task OpenSessionsPerClient_AreCapped_TheNextStreamIsToldToComeBackLater()
+    {
+        await using var gateway = await GatewayInstance.StartAsync(new GatewayLaunchOptions
+        {
+            ConfigJson = Config, BrokerKind = "Memory", Output = output,
+            ExtraArgs = ["--Gateway:Limits:MaxSessionsPerClient=2", "--Gateway:Limits:ConnectBurstPerClient=100"],
+        });
+        var registry = (Gateway.Sessions.SessionRegistry)gateway.Services.GetService(typeof(Gateway.Sessions.SessionRegistry))!;
+        using var stop = new CancellationTokenSource();
+        var open = Enumerable.Range(0, 2).Select(_ => Gateway.IntegrationTests.Transports.RawPushClient.CollectAsync(
+            Gateway.IntegrationTests.Transports.RawPushClient.SseAsync(gateway.PublicUrl, "/p/5/events", null, stop.Token), _ => false, TimeSpan.FromSeconds(30))).ToList();
+        await Eventually.TrueAsync(() => registry.Count == 2, TimeSpan.FromSeconds(20), "two sessions open");
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/p/5/events");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        using var third = await gateway.PublicClient.SendAsync(request);
+        var body = await third.Content.ReadAsStringAsync();
+        Assert.Contains("event: gateway.reconnect", body, StringComparison.Ordinal);
+        Assert.Contains("too_many_client_sessions", body, StringComparison.Ordinal);
+
+        // Polls are not sessions that stay open: they are not capped by this.
+        using var poll = await gateway.PublicClient.GetAsync("/p/5/events?transport=polling");
+        Assert.Equal(HttpStatusCode.OK, poll.StatusCode);
+        await stop.CancelAsync();
+        await Task.WhenAll(open);
+        await Eventually.TrueAsync(() => registry.CountForClient("ip:127.0.0.1") == 0, TimeSpan.FromSeconds(20), "the per-client count returns to zero");
+    }
+
+    [Fact]
     public async Task ForwardedFor_IsTrustedOnlyFromConfiguredProxies()
     {
         // Without trusted proxies, X-Forwarded-For cannot buy a client a fresh bucket.
