@@ -93,7 +93,9 @@ public sealed class ConnectLimitTests(NatsServerFixture nats, ITestOutputHelper 
     {
         await using var gateway = await GatewayInstance.StartAsync(new GatewayLaunchOptions
         {
-            ConfigJson = Config, BrokerKind = "Memory", Output = output,
+            ConfigJson = Config,
+            BrokerKind = "Memory",
+            Output = output,
             ExtraArgs = ["--Gateway:Limits:MaxSessionsPerClient=2", "--Gateway:Limits:ConnectBurstPerClient=100"],
         });
         var registry = (Gateway.Sessions.SessionRegistry)gateway.Services.GetService(typeof(Gateway.Sessions.SessionRegistry))!;
