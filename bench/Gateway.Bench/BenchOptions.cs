@@ -8,7 +8,7 @@ internal sealed record BenchOptions
 {
     public const string Usage = """
         usage: Gateway.Bench [options]
-          --scenario fanout|websocket|all   which subscribers to measure (default all)
+          --scenario NAME[,NAME...]         fanout, websocket, drain, storm, notify or all (default all)
           --subscribers N                   subscribers on one subject (default 1000)
           --events M                        events published per variant (default 2000)
           --rate R                          target publish rate of the paced variant, events/s (default 500)
@@ -18,13 +18,27 @@ internal sealed record BenchOptions
           --connect-concurrency K           connects in flight while subscribers connect (default 64)
           --stall-seconds S                 a run ends when nothing arrives for S seconds after the last publish;
                                             what is missing then counts as lost (default 15)
-          --timeout SECONDS                 hard limit for the whole run (default 900)
+          --timeout SECONDS                 hard limit for the whole run (default 1200)
+        drain (two instances, one drains):
+          --drain-clients N                 clients, split evenly over websocket, sse, longpolling, polling (default 1000)
+          --drain-rate R                    events/s published throughout (default 100)
+        storm (connect storm against the global bucket):
+          --storm-clients N                 WebSocket clients connecting at once (default 5000)
+          --storm-rate R                    Gateway:Limits:GlobalConnectRate (default 500)
+          --storm-burst B                   Gateway:Limits:GlobalConnectBurst (default 500)
+        notify (PUT through the gateway -> changed event):
+          --notify-subscribers N            SSE subscribers on /items/1/events (default 1000)
+          --notify-writes W                 PUTs (and baseline publishes) per run (default 200)
+          --notify-interval-ms I            one write every I ms (default 50)
           --gateway-dll PATH                default gateway/bin/Release/net10.0/Gateway.dll
           --nats-server PATH                default $NATS_SERVER, else nats-server on PATH, else /usr/sbin/nats-server
           --results DIR                     default bench/results
         """;
 
-    public IReadOnlyList<ScenarioKind> Scenarios { get; init; } = [ScenarioKind.Fanout, ScenarioKind.WebSocket];
+    public static readonly IReadOnlyList<ScenarioKind> AllScenarios =
+        [ScenarioKind.Fanout, ScenarioKind.WebSocket, ScenarioKind.Drain, ScenarioKind.Storm, ScenarioKind.Notify];
+
+    public IReadOnlyList<ScenarioKind> Scenarios { get; init; } = AllScenarios;
 
     public int Subscribers { get; init; } = 1000;
 
@@ -40,10 +54,26 @@ internal sealed record BenchOptions
 
     public int ConnectConcurrency { get; init; } = 64;
 
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(900);
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(1200);
 
     /// <summary>No new delivery for this long after the last publish ends a run: what is missing then is lost.</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    public int DrainClients { get; init; } = 1000;
+
+    public int DrainRate { get; init; } = 100;
+
+    public int StormClients { get; init; } = 5000;
+
+    public int StormRate { get; init; } = 500;
+
+    public int StormBurst { get; init; } = 500;
+
+    public int NotifySubscribers { get; init; } = 1000;
+
+    public int NotifyWrites { get; init; } = 200;
+
+    public TimeSpan NotifyInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
     public string RepositoryRoot { get; init; } = "";
 
@@ -107,6 +137,30 @@ internal sealed record BenchOptions
                     case "--timeout":
                         o = o with { Timeout = TimeSpan.FromSeconds(Int(name, Next(), 10, 86_400)) };
                         break;
+                    case "--drain-clients":
+                        o = o with { DrainClients = Int(name, Next(), 4, 20_000) };
+                        break;
+                    case "--drain-rate":
+                        o = o with { DrainRate = Int(name, Next(), 1, 10_000) };
+                        break;
+                    case "--storm-clients":
+                        o = o with { StormClients = Int(name, Next(), 1, 50_000) };
+                        break;
+                    case "--storm-rate":
+                        o = o with { StormRate = Int(name, Next(), 1, 100_000) };
+                        break;
+                    case "--storm-burst":
+                        o = o with { StormBurst = Int(name, Next(), 1, 100_000) };
+                        break;
+                    case "--notify-subscribers":
+                        o = o with { NotifySubscribers = Int(name, Next(), 1, 20_000) };
+                        break;
+                    case "--notify-writes":
+                        o = o with { NotifyWrites = Int(name, Next(), 1, 100_000) };
+                        break;
+                    case "--notify-interval-ms":
+                        o = o with { NotifyInterval = TimeSpan.FromMilliseconds(Int(name, Next(), 1, 60_000)) };
+                        break;
                     case "--gateway-dll":
                         gatewayDll = Next();
                         break;
@@ -149,13 +203,26 @@ internal sealed record BenchOptions
             ? n
             : throw new FormatException($"{name} takes a whole number in {min}..{max}, not '{text}'.");
 
-    private static List<ScenarioKind> ParseScenarios(string text) => text.ToLowerInvariant() switch
+    private static List<ScenarioKind> ParseScenarios(string text)
     {
-        "fanout" or "sse" => [ScenarioKind.Fanout],
-        "websocket" or "ws" => [ScenarioKind.WebSocket],
-        "all" => [ScenarioKind.Fanout, ScenarioKind.WebSocket],
-        _ => throw new FormatException($"--scenario takes fanout, websocket or all, not '{text}'."),
-    };
+        var result = new List<ScenarioKind>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            IReadOnlyList<ScenarioKind> kinds = part.ToLowerInvariant() switch
+            {
+                "fanout" or "sse" => [ScenarioKind.Fanout],
+                "websocket" or "ws" => [ScenarioKind.WebSocket],
+                "drain" => [ScenarioKind.Drain],
+                "storm" => [ScenarioKind.Storm],
+                "notify" => [ScenarioKind.Notify],
+                "all" => AllScenarios,
+                _ => throw new FormatException($"--scenario takes fanout, websocket, drain, storm, notify or all, not '{part}'."),
+            };
+            result.AddRange(kinds.Where(k => !result.Contains(k)));
+        }
+
+        return result.Count > 0 ? result : throw new FormatException("--scenario lists nothing.");
+    }
 
     private static List<PublishVariant> ParseVariants(string text)
     {

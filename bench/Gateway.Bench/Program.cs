@@ -27,13 +27,26 @@ try
 {
     foreach (var scenario in options.Scenarios)
     {
-        var result = await FanoutScenario.RunAsync(scenario, options, stop.Token);
-        var files = await ResultWriter.WriteAsync(result, options.ResultsDirectory, stop.Token);
+        ScenarioOutput output;
+        try
+        {
+            output = await ScenarioRunner.RunAsync(scenario, options, stop.Token);
+        }
+        catch (Exception ex) when (!stop.IsCancellationRequested)
+        {
+            // One scenario that could not finish (a gateway that never admitted its clients, a process that died) must not
+            // hide the others' results; its processes are gone already (each scenario disposes what it started).
+            await Console.Error.WriteLineAsync($"scenario {scenario.ToString().ToLowerInvariant()} FAILED: {ex.GetType().Name}: {ex.Message}");
+            failed = true;
+            continue;
+        }
+
+        var files = await ResultWriter.WriteAsync(output, options.ResultsDirectory, stop.Token);
         Console.WriteLine();
-        Console.WriteLine(ResultTable.Render(result));
+        Console.WriteLine(output.Markdown);
         Console.WriteLine($"written: {files.Json}");
         Console.WriteLine($"         {files.Markdown}");
-        failed |= !result.Lossless;
+        failed |= !output.Passed;
     }
 }
 catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -42,5 +55,5 @@ catch (OperationCanceledException) when (stop.IsCancellationRequested)
     return 3;
 }
 
-// Loss or disorder is a defect, not a slow result: make it visible to scripts.
+// Loss, disorder or a failed check (an instance that died, clients never admitted) is a defect, not a slow result.
 return failed ? 1 : 0;

@@ -27,10 +27,10 @@ public sealed class LimitOptions
     public int MaxSessions { get; set; } = 100_000;
 
     /// <summary>
-    /// Default 256 open push sessions per client key: rate limits bound how fast a client connects, this bounds how much
+    /// Default 1,000 open push sessions per client key: rate limits bound how fast a client connects, this bounds how much
     /// it holds. Keyed by token subject when authenticated, so users behind one NAT are not lumped together then.
     /// </summary>
-    public int MaxSessionsPerClient { get; set; } = 256;
+    public int MaxSessionsPerClient { get; set; } = 1000;
 
     /// <summary>Proxies whose <c>X-Forwarded-For</c> is trusted for the client key. Default none: the socket address is the key.</summary>
     public List<string> TrustedProxies { get; set; } = [];

@@ -55,11 +55,12 @@ internal sealed partial class DrainCoordinator(
         {
             if (s.Mode != SessionMode.Stream)
             {
-                s.RequestClose(CloseReason.Draining, RetryAfter());
+                s.RequestClose(CloseReason.Draining, TimeSpan.FromMilliseconds(Random.Shared.Next(0, 1000)));
             }
         }
 
         var queue = new Queue<PushSession>(sessions.Sessions.Where(s => s.Mode == SessionMode.Stream).OrderBy(_ => Random.Shared.Next()));
+        var queued = new HashSet<long>(queue.Select(s => s.Id));
         var total = Math.Max(1, queue.Count);
         while (time.GetElapsedTime(started) < window)
         {
@@ -75,7 +76,7 @@ internal sealed partial class DrainCoordinator(
             // Sessions that connected since the drain began (none should) are closed too.
             foreach (var s in sessions.Sessions)
             {
-                if (s.RequestedClose is null && !queue.Contains(s))
+                if (s.RequestedClose is null && !queued.Contains(s.Id))
                 {
                     s.RequestClose(CloseReason.Draining, RetryAfter());
                 }

@@ -10,7 +10,12 @@ internal sealed class SessionRegistry(Observability.GatewayMetrics metrics, Time
     private readonly ConcurrentDictionary<string, int> _perRoute = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _perClient = new(StringComparer.Ordinal);
 
+    private int _streams;
+
     public int Count => _sessions.Count;
+
+    /// <summary>Open streaming sessions (WebSocket, SSE): what the instance cap counts; polls come and go.</summary>
+    public int StreamCount => Volatile.Read(ref _streams);
 
     public ICollection<PushSession> Sessions => _sessions.Values;
 
@@ -30,6 +35,7 @@ internal sealed class SessionRegistry(Observability.GatewayMetrics metrics, Time
         var transport = session.Transport.Name();
         if (session.Mode == SessionMode.Stream)
         {
+            Interlocked.Increment(ref _streams);
             metrics.SessionsStarted.WithLabels(session.Route.RouteId, transport).Inc();
             metrics.SessionsActive.WithLabels(session.Route.RouteId, transport).Inc();
         }
@@ -58,6 +64,7 @@ internal sealed class SessionRegistry(Observability.GatewayMetrics metrics, Time
             return;
         }
 
+        Interlocked.Decrement(ref _streams);
         var transport = session.Transport.Name();
         var route = session.Route.RouteId;
         metrics.SessionsActive.WithLabels(route, transport).Dec();

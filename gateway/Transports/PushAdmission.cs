@@ -17,12 +17,14 @@ internal sealed class PushAdmission(
         if (drain.IsDraining)
         {
             metrics.ConnectsRejected.WithLabels(route, "draining").Inc();
-            return new Admission(StatusCodes.Status503ServiceUnavailable, "draining", drain.RetryAfter());
+
+            // A poll costs the next instance almost nothing: come back at once (through the front, to another instance).
+            return new Admission(StatusCodes.Status503ServiceUnavailable, "draining", isPoll ? TimeSpan.FromSeconds(1) : drain.RetryAfter());
         }
 
         var options = limits.CurrentValue;
         context.ClientKey ??= Edge.ClientKey.Of(context.Http, options.TrustedProxies);
-        if (!isPoll && sessions.Count >= options.MaxSessions)
+        if (!isPoll && sessions.StreamCount >= options.MaxSessions)
         {
             metrics.ConnectsRejected.WithLabels(route, "instance_sessions").Inc();
             return new Admission(StatusCodes.Status503ServiceUnavailable, "too_many_sessions", TimeSpan.FromSeconds(5));

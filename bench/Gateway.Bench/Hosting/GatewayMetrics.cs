@@ -15,6 +15,13 @@ internal sealed partial class GatewayMetrics(Uri managementUrl) : IDisposable
         return Samples(text, metric).Where(s => labels.All(l => s.Labels.TryGetValue(l.Key, out var v) && v == l.Value)).Sum(s => s.Value);
     }
 
+    /// <summary>Several sums from one scrape, so that they describe the same moment (for rates sampled over time).</summary>
+    public async Task<double[]> SumsAsync(IReadOnlyList<(string Metric, IReadOnlyDictionary<string, string> Labels)> queries, CancellationToken cancellationToken)
+    {
+        var text = await _http.GetStringAsync(new Uri("/metrics", UriKind.Relative), cancellationToken);
+        return [.. queries.Select(q => Samples(text, q.Metric).Where(s => q.Labels.All(l => s.Labels.TryGetValue(l.Key, out var v) && v == l.Value)).Sum(s => s.Value))];
+    }
+
     /// <summary>Every sample of <paramref name="metric"/> grouped by one label (for example close reasons).</summary>
     public async Task<Dictionary<string, double>> ByLabelAsync(string metric, string label, IReadOnlyDictionary<string, string> filter, CancellationToken cancellationToken)
     {

@@ -10,9 +10,12 @@ namespace Gateway.Bench.Hosting;
 /// </summary>
 internal sealed class GatewayProcess : IAsyncDisposable
 {
-    /// <summary>Every connect and poll limit far above what the benchmark does: it measures delivery, not the edge limits.</summary>
+    /// <summary>
+    /// Every connect, poll and session limit far above what the benchmark does: it measures delivery, not the edge limits
+    /// (and all its clients share one address, 127.0.0.1, so per-client limits would see them as one client).
+    /// </summary>
     public const string ConfigJson = """
-        {"Gateway":{"Limits":{"GlobalConnectRate":100000,"GlobalConnectBurst":100000,"ConnectRatePerClient":100000,"ConnectBurstPerClient":100000,"PollRatePerClient":100000,"PollBurstPerClient":100000}},"ReverseProxy":{"Routes":{"bench":{"Match":{"Path":"/bench/{topic}/events"},"Metadata":{"Push.Subject":"bench.{topic}"}}},"Clusters":{}}}
+        {"Gateway":{"Limits":{"GlobalConnectRate":100000,"GlobalConnectBurst":100000,"ConnectRatePerClient":100000,"ConnectBurstPerClient":100000,"PollRatePerClient":100000,"PollBurstPerClient":100000,"MaxSessionsPerClient":1000000}},"ReverseProxy":{"Routes":{"bench":{"Match":{"Path":"/bench/{topic}/events"},"Metadata":{"Push.Subject":"bench.{topic}"}}},"Clusters":{}}}
         """;
 
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
@@ -46,14 +49,18 @@ internal sealed class GatewayProcess : IAsyncDisposable
     /// <summary>Warning, error and critical lines the gateway has logged (console format <c>warn:</c>, <c>fail:</c>, <c>crit:</c>).</summary>
     public IReadOnlyList<string> ProblemLines() => _output.Problems();
 
-    public static async Task<GatewayProcess> StartAsync(string dll, string natsUrl, CancellationToken cancellationToken)
+    public static Task<GatewayProcess> StartAsync(string dll, string natsUrl, CancellationToken cancellationToken) =>
+        StartAsync(dll, natsUrl, ConfigJson, cancellationToken);
+
+    /// <summary>Starts the gateway with <paramref name="configJson"/> as its config file (routes, limits, drain settings).</summary>
+    public static async Task<GatewayProcess> StartAsync(string dll, string natsUrl, string configJson, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             var gateway = new GatewayProcess(FreePort.Next(), FreePort.Next());
             try
             {
-                await gateway.RunAsync(dll, natsUrl, cancellationToken);
+                await gateway.RunAsync(dll, natsUrl, configJson, cancellationToken);
                 return gateway;
             }
             catch (InvalidOperationException) when (attempt < 3 && gateway._output.Contains("address already in use"))
@@ -85,10 +92,10 @@ internal sealed class GatewayProcess : IAsyncDisposable
         _directory.Dispose();
     }
 
-    private async Task RunAsync(string dll, string natsUrl, CancellationToken cancellationToken)
+    private async Task RunAsync(string dll, string natsUrl, string configJson, CancellationToken cancellationToken)
     {
         var config = Path.Combine(_directory.Path, "bench-gateway.json");
-        await File.WriteAllTextAsync(config, ConfigJson, cancellationToken);
+        await File.WriteAllTextAsync(config, configJson, cancellationToken);
 
         var start = new ProcessStartInfo("dotnet")
         {

@@ -34,13 +34,21 @@ internal sealed class EventPublisher : IAsyncDisposable
     /// Publishes <paramref name="events"/> events of run <paramref name="run"/>, at <paramref name="rate"/> per second
     /// (null: as fast as the connection takes them), and waits until nats-server has processed them all.
     /// </summary>
-    public async Task<PublishResult> PublishAsync(string subject, int run, int events, int? rate, int payloadBytes, CancellationToken cancellationToken)
+    public Task<PublishResult> PublishAsync(string subject, int run, int events, int? rate, int payloadBytes, CancellationToken cancellationToken) =>
+        PublishAsync(subject, run, events, rate, payloadBytes, CancellationToken.None, cancellationToken);
+
+    /// <summary>
+    /// As above, but <paramref name="stop"/> ends the publishing early (not an error): <see cref="PublishResult.Published"/>
+    /// says how many went out. For scenarios whose length depends on what they observe (the drain).
+    /// </summary>
+    public async Task<PublishResult> PublishAsync(string subject, int run, int events, int? rate, int payloadBytes, CancellationToken stop, CancellationToken cancellationToken)
     {
         var storedBefore = await StreamLastSequenceAsync(subject, cancellationToken);
         var interval = rate is { } r ? (double)Stopwatch.Frequency / r : 0;
         long first = 0;
         var start = Stopwatch.GetTimestamp();
-        for (var i = 0; i < events; i++)
+        var published = 0;
+        for (var i = 0; i < events && !stop.IsCancellationRequested; i++)
         {
             if (interval > 0)
             {
@@ -59,13 +67,19 @@ internal sealed class EventPublisher : IAsyncDisposable
                 first = now;
             }
 
+            if (stop.IsCancellationRequested)
+            {
+                break;
+            }
+
             await _nats.PublishAsync(subject, EventPayload.Create(run, i, now, payloadBytes), cancellationToken: cancellationToken);
+            published++;
         }
 
         var last = Stopwatch.GetTimestamp();
         await _nats.PingAsync(cancellationToken);
         var stored = await StreamLastSequenceAsync(subject, cancellationToken) - storedBefore;
-        return new PublishResult(events, first, last, (long)stored);
+        return new PublishResult(published, first, last, (long)stored);
     }
 
     public ValueTask DisposeAsync() => _nats.DisposeAsync();

@@ -1,7 +1,13 @@
 using System.Text.Json.Serialization;
+using Gateway.Bench.Drain;
+using Gateway.Bench.Notify;
+using Gateway.Bench.Storm;
 
 namespace Gateway.Bench.Results;
 
-[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 [JsonSerializable(typeof(ScenarioResult))]
+[JsonSerializable(typeof(DrainResult))]
+[JsonSerializable(typeof(StormResult))]
+[JsonSerializable(typeof(NotifyResult))]
 internal sealed partial class ResultJsonContext : JsonSerializerContext;

@@ -1,10 +1,20 @@
 namespace Gateway.Bench.Scenarios;
 
-/// <summary>Which gateway transport the subscribers use; the baseline is core NATS in both.</summary>
+/// <summary>What a scenario measures. <c>fanout</c> and <c>websocket</c> compare one transport with core NATS; the others
+/// exercise the gateway's edge features (drain, connect limits, notify on write).</summary>
 internal enum ScenarioKind
 {
     /// <summary>Server-Sent Events (the "fanout" scenario).</summary>
     Fanout,
 
     WebSocket,
+
+    /// <summary>Two instances; one drains while clients of all four transports move to the other by cursor.</summary>
+    Drain,
+
+    /// <summary>A reconnect storm against the global connect bucket, with management and REST latency probes.</summary>
+    Storm,
+
+    /// <summary>Notify on write: a PUT through the gateway reaching every SSE subscriber as a <c>changed</c> event.</summary>
+    Notify,
 }

@@ -24,7 +24,7 @@ internal sealed class LongPollingTransport(SessionHost host) : IPushTransport
         var wait = ParseWait(http.Request.Query["wait"], host.Services.Push.CurrentValue.LongPollDefaultWait);
 
         var writer = new PollResponseWriter(http.Response, TransportKind.LongPolling, context.Route.PollInterval);
-        return await host.RunAsync(context.Route, context.RouteConfig, context.Subject, topic, context.CursorText, writer, SessionMode.LongPoll, wait, http.RequestAborted, clientKey: context.ClientKey);
+        return await host.RunAsync(context.Route, context.RouteConfig, context.Subject, topic, context.CursorText, writer, SessionMode.LongPoll, wait, http.RequestAborted);
     }
 
     /// <summary>Out-of-range waits are clamped to 1..55 s, not refused: a client with a wrong constant still works.</summary>

@@ -28,7 +28,7 @@ internal sealed class PollingTransport(SessionHost host) : IPushTransport
         }
 
         var writer = new PollResponseWriter(http.Response, TransportKind.Polling, interval);
-        return await host.RunAsync(context.Route, context.RouteConfig, context.Subject, topic, context.CursorText, writer, SessionMode.Poll, TimeSpan.Zero, http.RequestAborted, clientKey: context.ClientKey);
+        return await host.RunAsync(context.Route, context.RouteConfig, context.Subject, topic, context.CursorText, writer, SessionMode.Poll, TimeSpan.Zero, http.RequestAborted);
     }
 
     public Task RejectAsync(PushContext context, int status, string reason, TimeSpan retryAfter) =>

@@ -11,7 +11,7 @@ public sealed class ConnectLimitTests(NatsServerFixture nats, ITestOutputHelper 
 {
     private const string Config = """
         {
-          "Gateway": { "Limits": { "ConnectRatePerClient": 1, "ConnectBurstPerClient": 3, "GlobalConnectRate": 1000, "GlobalConnectBurst": 1000, "PollRatePerClient": 1, "PollBurstPerClient": 5 } },
+          "Gateway": { "Limits": { "ConnectRatePerClient": 0.01, "ConnectBurstPerClient": 3, "GlobalConnectRate": 1000, "GlobalConnectBurst": 1000, "PollRatePerClient": 0.01, "PollBurstPerClient": 5 } },
           "ReverseProxy": {
             "Routes": { "p": { "Match": { "Path": "/p/{id}/events" }, "Metadata": { "Push.Subject": "p.{id}" } } },
             "Clusters": {}
