@@ -53,6 +53,10 @@ public sealed class BrokerOptions
     /// <summary>Default 2 s: a request to the broker that takes longer fails (readiness, publish).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Default 100,000 subjects followed at once per instance (each is a broker subscription and a buffer).</summary>
+    [Range(1, 10_000_000)]
+    public int MaxTopics { get; set; } = 100_000;
+
     /// <summary>Default 10 s: how long a subject's shared subscription lingers after its last session leaves,
     /// so a reconnect storm does not churn broker subscriptions.</summary>
     public TimeSpan TopicLinger { get; set; } = TimeSpan.FromSeconds(10);

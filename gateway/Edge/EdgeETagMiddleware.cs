@@ -10,7 +10,12 @@ namespace Gateway.Edge;
 /// <c>If-None-Match</c> that matches the current representation (edge or backend ETag) is answered 304 here, so the
 /// client saves the body even when the backend ignores conditional requests.
 /// </summary>
-internal sealed class EdgeETagMiddleware(Observability.GatewayMetrics metrics, EdgeCache cache, Routing.PushRouteTable routes, Sessions.SessionHost host)
+internal sealed class EdgeETagMiddleware(
+    Observability.GatewayMetrics metrics,
+    EdgeCache cache,
+    Routing.PushRouteTable routes,
+    Sessions.SessionHost host,
+    Broker.IEventBroker broker)
 {
     /// <summary>Bodies above 1 MiB stream through untouched: hashing them would cost more memory than it saves bandwidth.</summary>
     public const int MaxBufferedBytes = 1024 * 1024;
@@ -28,26 +33,29 @@ internal sealed class EdgeETagMiddleware(Observability.GatewayMetrics metrics, E
         var ifNoneMatch = context.Request.Headers.IfNoneMatch.ToString();
         var path = context.Request.Path.Value ?? "/";
 
-        // A route whose resource has a change subject (Push.Notify) can answer repeated polls from the edge.
+        // A route whose resource has a change subject (Push.Notify) can answer repeated polls from the edge, while that
+        // subject's feed is open and the broker connected. A GET never opens a feed by itself (a client requesting
+        // random ids must not open subscriptions); a 200 warms one for the next poll.
         Sessions.Topic? topic = null;
         string? head = null;
+        string? subject = null;
         var push = routes.Get(routeConfig);
-        if (push?.Notify is { } notify && notify.TryFill(name => context.GetRouteValue(name)?.ToString(), out var subject, out _))
+        if (push?.Notify is { } notify && notify.TryFill(name => context.GetRouteValue(name)?.ToString(), out var filled, out _))
         {
-            try
+            subject = filled;
+            if (broker.IsConnected && host.TryAcquireOpen(subject, out topic))
             {
-                topic = await host.AcquireAsync(subject, context.RequestAborted);
                 head = topic.Head.ToString();
-            }
-            catch (Broker.BrokerUnavailableException)
-            {
-                // No change feed now: no edge answers, every GET goes to the backend.
             }
         }
 
         try
         {
             await ServeAsync(context, next, routeId, ifNoneMatch, path, head);
+            if (subject is not null && topic is null && context.Response.StatusCode == StatusCodes.Status200OK)
+            {
+                host.Warm(subject);
+            }
         }
         finally
         {

@@ -34,15 +34,34 @@ internal sealed partial class PushSession
         // A client that leaves while the session waits for events wakes it (no timer, no extra task): an idle session's
         // end is noticed at once, not at the next heartbeat.
         using var wake = ct.UnsafeRegister(static s => ((PushSession)s!).Wake(), this);
+
+        // The deadline's timer is cancelled when the poll ends early (an answer with events), not left to fire.
+        var deadlineTimer = _mode == SessionMode.LongPoll ? CancellationTokenSource.CreateLinkedTokenSource(ct) : null;
+        try
+        {
+            return await LoopCoreAsync(deadlineTimer is null ? null : Task.Delay(wait, _time, deadlineTimer.Token), ct);
+        }
+        finally
+        {
+            if (deadlineTimer is not null)
+            {
+                await deadlineTimer.CancelAsync();
+                deadlineTimer.Dispose();
+            }
+        }
+    }
+
+    private async Task<CloseReason> LoopCoreAsync(Task? deadline, CancellationToken ct)
+    {
         var batch = new List<EventEntry>(4);
         var maxBatch = Services.Push.CurrentValue.MaxBatch;
-        Task? deadline = _mode == SessionMode.LongPoll ? Task.Delay(wait, _time, ct) : null;
-
         while (true)
         {
             if (_attention.Task.IsCompleted)
             {
-                _attention = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                // A full fence (with the one in RequestClose) so neither side misses the other: the loop sees the close
+                // flag, or the requester completes the new signal.
+                Interlocked.Exchange(ref _attention, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             }
 
             if (Volatile.Read(ref _closeRequested) == 2)

@@ -104,8 +104,8 @@ internal sealed partial class PushSession
         {
             _closeReason = reason;
             _closeRetry = retryAfter;
-            Volatile.Write(ref _closeRequested, 2);
-            _attention.TrySetResult();
+            Interlocked.Exchange(ref _closeRequested, 2);
+            Volatile.Read(ref _attention).TrySetResult();
         }
     }
 
@@ -130,8 +130,8 @@ internal sealed partial class PushSession
     public void RequestHeartbeat()
     {
         Interlocked.Exchange(ref _heartbeatDue, 1);
-        _attention.TrySetResult();
+        Volatile.Read(ref _attention).TrySetResult();
     }
 
-    public void Wake() => _attention.TrySetResult();
+    public void Wake() => Volatile.Read(ref _attention).TrySetResult();
 }

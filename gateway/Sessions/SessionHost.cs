@@ -14,6 +14,22 @@ internal sealed partial class SessionHost(TopicRegistry topics, SessionRegistry 
 
     public void Release(Topic topic) => topics.Release(topic);
 
+    /// <summary>A reference on an already open, healthy topic, or false; never opens a broker subscription.</summary>
+    public bool TryAcquireOpen(string subject, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Topic? topic) => topics.TryAcquireOpen(subject, out topic);
+
+    /// <summary>Opens the subject's topic in the background (it lingers), so later requests find it open.</summary>
+    public void Warm(string subject) => _ = Task.Run(async () =>
+    {
+        try
+        {
+            topics.Release(await topics.AcquireAsync(subject, CancellationToken.None));
+        }
+        catch (BrokerUnavailableException)
+        {
+            // No change feed now; the edge simply does not answer from its cache.
+        }
+    });
+
     /// <summary>
     /// Runs until the session ends. <paramref name="cursorText"/> absent means "from now"; malformed or unservable
     /// cursors make the session start with a reset signal.

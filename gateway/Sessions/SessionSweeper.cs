@@ -72,6 +72,12 @@ internal sealed partial class SessionSweeper(
         {
             if (session.RequestedClose is not null)
             {
+                // Asked to close but stuck writing to a client that stopped reading: the goodbye cannot go out; cut it.
+                if (session.InWrite && session.WriteElapsed > WriteTimeout(session))
+                {
+                    session.Abort(CloseReason.Timeout);
+                }
+
                 continue;
             }
 

@@ -75,9 +75,16 @@ internal sealed partial class Topic : IAsyncDisposable
                 return TopicRead.Faulted;
             }
 
-            if (!string.Equals(after.Epoch, _epoch, StringComparison.Ordinal) || after.Sequence > _head)
+            if (!string.Equals(after.Epoch, _epoch, StringComparison.Ordinal))
             {
                 return TopicRead.Reset;
+            }
+
+            // A cursor of this epoch ahead of our head comes from an instance that has seen more of the stream (sequences
+            // are stream-wide): it is valid, and entries at or below it are skipped when they arrive here.
+            if (after.Sequence > _head)
+            {
+                return TopicRead.Empty;
             }
 
             if (after.Sequence < _evictedThrough)

@@ -44,6 +44,12 @@ internal sealed class TopicRegistry(
                     _retired.Add(entry);
                 }
 
+                if (_topics.Count >= options.Value.MaxTopics)
+                {
+                    // Every topic is a broker subscription and a buffer: their number is capped like sessions are.
+                    throw new BrokerUnavailableException($"This instance already follows {_topics.Count} subjects (Gateway:Broker:MaxTopics).");
+                }
+
                 entry = new Entry(OpenAsync(subject));
                 _topics[subject] = entry;
             }
@@ -68,6 +74,23 @@ internal sealed class TopicRegistry(
 
             throw;
         }
+    }
+
+    /// <summary>Takes a reference on the subject's topic only if it is open and healthy now; never opens one.</summary>
+    public bool TryAcquireOpen(string subject, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Topic? topic)
+    {
+        lock (_lock)
+        {
+            if (_topics.TryGetValue(subject, out var entry) && entry.Topic.IsCompletedSuccessfully && !entry.IsFaulted)
+            {
+                entry.References++;
+                topic = entry.Topic.Result;
+                return true;
+            }
+        }
+
+        topic = null;
+        return false;
     }
 
     public void Release(Topic topic)

@@ -16,12 +16,13 @@ internal sealed partial class KvWatchLease(Broker.Nats.NatsConnectionProvider pr
     private readonly string _owner = Environment.MachineName + "-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..6];
     private readonly ConcurrentDictionary<string, ulong> _revisions = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _init = new(1, 1);
-    private INatsKVStore? _store;
-    private TimeSpan _ttl;
+    private readonly ConcurrentDictionary<long, INatsKVStore> _stores = new();
+    private readonly ConcurrentDictionary<string, INatsKVStore> _storeOfKey = new(StringComparer.Ordinal);
 
     public async ValueTask<LeaseState> TryHoldAsync(string key, TimeSpan ttl, CancellationToken cancellationToken)
     {
         var store = await StoreAsync(ttl, cancellationToken);
+        _storeOfKey[key] = store;
         try
         {
             var entry = await store.GetEntryAsync<byte[]>(key, cancellationToken: cancellationToken);
@@ -65,14 +66,14 @@ internal sealed partial class KvWatchLease(Broker.Nats.NatsConnectionProvider pr
 
     public async ValueTask RecordAsync(string key, string etag, CancellationToken cancellationToken)
     {
-        if (_store is null || !_revisions.TryGetValue(key, out var revision))
+        if (!_storeOfKey.TryGetValue(key, out var store) || !_revisions.TryGetValue(key, out var revision))
         {
             return;
         }
 
         try
         {
-            _revisions[key] = await _store.UpdateAsync(key, Write(new LeaseValue(_owner, etag)), revision, cancellationToken: cancellationToken);
+            _revisions[key] = await store.UpdateAsync(key, Write(new LeaseValue(_owner, etag)), revision, cancellationToken: cancellationToken);
         }
         catch (NatsKVWrongLastRevisionException)
         {
@@ -82,21 +83,21 @@ internal sealed partial class KvWatchLease(Broker.Nats.NatsConnectionProvider pr
 
     public async ValueTask ReleaseAsync(string key, CancellationToken cancellationToken)
     {
-        if (_store is null || !_revisions.TryRemove(key, out var revision))
+        if (!_storeOfKey.TryRemove(key, out var store) || !_revisions.TryRemove(key, out var revision))
         {
             return;
         }
 
         try
         {
-            var entry = await _store.GetEntryAsync<byte[]>(key, cancellationToken: cancellationToken);
+            var entry = await store.GetEntryAsync<byte[]>(key, cancellationToken: cancellationToken);
             var current = Read(entry.Value);
             if (current.Owner == _owner)
             {
                 var value = current;
 
                 // Keep the ETag for the successor: hand over an ownerless entry instead of deleting it.
-                await _store.UpdateAsync(key, Write(value with { Owner = string.Empty }), entry.Revision, cancellationToken: cancellationToken);
+                await store.UpdateAsync(key, Write(value with { Owner = string.Empty }), entry.Revision, cancellationToken: cancellationToken);
             }
         }
         catch (Exception ex) when (ex is NatsKVException or NATS.Client.Core.NatsException)
@@ -105,24 +106,31 @@ internal sealed partial class KvWatchLease(Broker.Nats.NatsConnectionProvider pr
         }
     }
 
+    /// <summary>
+    /// One bucket per lease time: a KV bucket's age limit applies to all its keys, so routes with different watch
+    /// intervals must not share one (a shorter limit would expire the longer routes' leases between renewals).
+    /// </summary>
     private async ValueTask<INatsKVStore> StoreAsync(TimeSpan ttl, CancellationToken cancellationToken)
     {
-        if (_store is not null && _ttl >= ttl)
+        var ms = (long)Math.Ceiling(ttl.TotalMilliseconds);
+        if (_stores.TryGetValue(ms, out var store))
         {
-            return _store;
+            return store;
         }
 
         await _init.WaitAsync(cancellationToken);
         try
         {
-            if (_store is null || _ttl < ttl)
+            if (!_stores.TryGetValue(ms, out store))
             {
                 var kv = new NatsKVContext(new NatsJSContext(provider.Connection));
-                _store = await kv.CreateOrUpdateStoreAsync(new NatsKVConfig(Bucket) { MaxAge = ttl, History = 1, Storage = NatsKVStorageType.Memory }, cancellationToken);
-                _ttl = ttl;
+                store = await kv.CreateOrUpdateStoreAsync(
+                    new NatsKVConfig($"{Bucket}_{ms.ToString(System.Globalization.CultureInfo.InvariantCulture)}") { MaxAge = TimeSpan.FromMilliseconds(ms), History = 1, Storage = NatsKVStorageType.Memory },
+                    cancellationToken);
+                _stores[ms] = store;
             }
 
-            return _store;
+            return store;
         }
         finally
         {

@@ -23,6 +23,8 @@ internal sealed partial class ResourceWatcher(
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(60);
     private string? _etag;
     private bool _baseline;
+    private bool _heldLast;
+    private bool _recordPending;
 
     public WatchedResource Resource => resource;
 
@@ -38,10 +40,20 @@ internal sealed partial class ResourceWatcher(
             try
             {
                 var state = await lease.TryHoldAsync(resource.Subject, ttl, cancellationToken);
-                if (state.ETag is not null)
+
+                // The lease's ETag is the truth when someone else held it last; while we hold it, ours is newer (a
+                // record that failed after a publish must not make us publish the same change again).
+                if (state.ETag is not null && !(state.Held && _heldLast))
                 {
                     _etag = state.ETag;
                     _baseline = true;
+                }
+
+                _heldLast = state.Held;
+                if (state.Held && _recordPending && _etag is not null)
+                {
+                    await lease.RecordAsync(resource.Subject, _etag, cancellationToken);
+                    _recordPending = false;
                 }
 
                 if (state.Held)
@@ -97,7 +109,10 @@ internal sealed partial class ResourceWatcher(
             request.Headers.TryAddWithoutValidation("If-None-Match", _etag);
         }
 
-        using var response = await http.SendAsync(request, cancellationToken);
+        // A poll may not outlast the lease, or a second instance could take over and poll (and publish) meanwhile.
+        using var pollTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        pollTimeout.CancelAfter(resource.Interval);
+        using var response = await http.SendAsync(request, pollTimeout.Token);
         if (response.StatusCode == HttpStatusCode.NotModified)
         {
             metrics.WatchPolls.WithLabels(resource.RouteId, "not_modified").Inc();
@@ -130,7 +145,9 @@ internal sealed partial class ResourceWatcher(
         await broker.PublishAsync(new OutgoingMessage(resource.Subject, Edge.NotifyOnWriteMiddleware.ChangedEvent, body), cancellationToken);
         _etag = etag;
         _baseline = true;
+        _recordPending = true;
         await lease.RecordAsync(resource.Subject, etag, cancellationToken);
+        _recordPending = false;
         metrics.WatchPolls.WithLabels(resource.RouteId, "changed").Inc();
         metrics.Published.WithLabels("watch", "ok").Inc();
         return null;

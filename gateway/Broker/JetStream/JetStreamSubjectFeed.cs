@@ -31,14 +31,16 @@ internal sealed partial class JetStreamSubjectFeed : ISubjectFeed
         _stream = info.Config.Name!;
         _subject = subject;
         _logger = logger;
-        Epoch = JetStreamEpoch.Of(info);
+        _epoch = JetStreamEpoch.Of(info);
 
         // Position cursor: everything of this subject after the stream's last sequence now is "new".
         StartSequence = info.State.LastSeq;
         _last = StartSequence;
     }
 
-    public string Epoch { get; }
+    private volatile string _epoch;
+
+    public string Epoch => _epoch;
 
     public ulong StartSequence { get; }
 
@@ -186,6 +188,16 @@ internal sealed partial class JetStreamSubjectFeed : ISubjectFeed
             Volatile.Write(ref _consume, consume);
             try
             {
+                // A stream deleted and recreated (or a broker back with an empty store) restarts its sequences: tell the
+                // topic (a new epoch, so sessions reset) and read the new stream from its start.
+                var info = (await _js.GetStreamAsync(_stream, cancellationToken: consume.Token)).Info;
+                if (JetStreamEpoch.Of(info) != _epoch || info.State.LastSeq < _last)
+                {
+                    _epoch = JetStreamEpoch.Of(info);
+                    _last = 0;
+                    await _channel.Writer.WriteAsync(new FeedGap(_epoch, 0), cancellationToken);
+                }
+
                 consumer = await CreateConsumerAsync(_last + 1, consume.Token);
                 ulong expected = 1;
                 var opts = new NatsJSConsumeOpts { MaxMsgs = 512, IdleHeartbeat = TimeSpan.FromSeconds(5), Expires = TimeSpan.FromSeconds(30) };

@@ -19,6 +19,7 @@ internal sealed class CoreNatsSubjectFeed : ISubjectFeed
     private INatsSub<ReadOnlyMemory<byte>>? _sub;
     private Task _pump = Task.CompletedTask;
     private ulong _sequence;
+    private bool _gapPending;
 
     public CoreNatsSubjectFeed(NatsConnectionProvider provider, string subject, TimeProvider time, int capacity)
     {
@@ -96,7 +97,9 @@ internal sealed class CoreNatsSubjectFeed : ISubjectFeed
         {
             Epoch = NewEpoch();
             _sequence = 0;
-            _channel.Writer.TryWrite(new FeedGap(Epoch, 0));
+
+            // Never lost: if the channel is full now, the pump writes the gap before its next event.
+            _gapPending = !_channel.Writer.TryWrite(new FeedGap(Epoch, 0));
         }
     }
 
@@ -108,6 +111,15 @@ internal sealed class CoreNatsSubjectFeed : ISubjectFeed
             {
                 lock (_lock)
                 {
+                    if (_gapPending)
+                    {
+                        _gapPending = !_channel.Writer.TryWrite(new FeedGap(Epoch, 0));
+                        if (_gapPending)
+                        {
+                            goto wait;
+                        }
+                    }
+
                     var now = _time.GetUtcNow();
                     var e = new BrokerEvent(_sequence + 1, msg.Subject, NatsHeadersReader.EventType(msg.Headers), msg.Data.ToArray(), NatsHeadersReader.PublishedAt(msg.Headers) ?? now);
                     if (_channel.Writer.TryWrite(new FeedEvent(e)))
@@ -117,6 +129,7 @@ internal sealed class CoreNatsSubjectFeed : ISubjectFeed
                     }
                 }
 
+            wait:
                 await _channel.Writer.WaitToWriteAsync(cancellationToken);
             }
         }

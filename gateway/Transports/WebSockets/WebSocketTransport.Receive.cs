@@ -107,7 +107,7 @@ internal sealed partial class WebSocketTransport
 
             return null;
         }
-        catch (WebSocketException ex) when (ex.WebSocketErrorCode == WebSocketError.Faulted || ex.Message.Contains("UTF-8", StringComparison.OrdinalIgnoreCase))
+        catch (WebSocketException ex) when (ex.Message.Contains("UTF-8", StringComparison.OrdinalIgnoreCase))
         {
             // Invalid UTF-8 in a text frame: the runtime closes with 1007 (RFC 6455 section 8.1).
             await sessionEnd.CancelAsync();
