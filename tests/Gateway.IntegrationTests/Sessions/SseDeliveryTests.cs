@@ -131,6 +131,68 @@ public sealed class SseDeliveryTests(MatrixGateways gateways) : IClassFixture<Ma
         Assert.Equal(Enumerable.Range(0, 50).Select(i => $"{{\"n\":{i}}}"), events.Where(i => i.Kind == PushItemKind.Event).Select(e => e.Data));
     }
 
+    [Fact]
+    public async Task JetStream_CursorFromAnInstanceThatSawMoreOfTheStream_IsServedNotReset()
+    {
+        var a = await gateways.GetAsync("JetStream");
+        var topic = "X" + Guid.NewGuid().ToString("N")[..10];
+        var path = $"/t/{topic}/events";
+
+        // A opens the subject's feed now; other subjects then move the stream's sequence on.
+        await MatrixGateways.NegotiateCursorAsync(a, path);
+        for (var i = 0; i < 5; i++)
+        {
+            await MatrixGateways.PublishAsync(a, $"t.other{topic}", "{}");
+        }
+
+        // B opens the same subject later: its "now" cursor is ahead of A's head.
+        await using var b = await GatewayInstance.StartAsync(GatewayLaunchOptions.For(gateways.Nats, MatrixGateways.Config));
+        await Eventually.TrueAsync(async () => (await b.ManagementClient.GetAsync("/readyz")).IsSuccessStatusCode, Timeout, "B is ready");
+        var fromB = await MatrixGateways.NegotiateCursorAsync(b, path);
+
+        var onA = RawPushClient.CollectAsync(RawPushClient.SseAsync(a.PublicUrl, path, fromB, CancellationToken.None),
+            got => got.Any(i => i.Kind is PushItemKind.Event or PushItemKind.Reset), Timeout);
+        await MatrixGateways.PublishAsync(a, $"t.{topic}", "{\"n\":1}");
+        var first = (await onA).First(i => i.Kind is PushItemKind.Event or PushItemKind.Reset);
+        Assert.Equal(PushItemKind.Event, first.Kind);
+        Assert.Equal("{\"n\":1}", first.Data);
+    }
+
+    [Fact]
+    public async Task JetStream_StreamDeletedAndRecreated_SessionsAreResetAndNewEventsStillArrive()
+    {
+        await using var nats = await NatsServerFixture.LaunchAsync();
+        await using var gateway = await GatewayInstance.StartAsync(GatewayLaunchOptions.For(nats, MatrixGateways.Config));
+        await Eventually.TrueAsync(async () => (await gateway.ManagementClient.GetAsync("/readyz")).IsSuccessStatusCode, Timeout, "ready");
+        var path = "/t/recreate/events";
+        var cursor = await MatrixGateways.NegotiateCursorAsync(gateway, path);
+        var client = RawPushClient.CollectAsync(RawPushClient.SseAsync(gateway.PublicUrl, path, cursor, CancellationToken.None),
+            got => got.Any(i => i.Kind == PushItemKind.Reset) && got.Any(i => i.Data == "{\"n\":2}"), Timeout);
+        await MatrixGateways.PublishAsync(gateway, "t.recreate", "{\"n\":1}");
+
+        // An operator deletes the stream; the broker drops the gateway's consumer, the gateway recreates the stream on
+        // reconnect (a restart here) and the feed must notice that sequences started over.
+        await using (var conn = await nats.ConnectAsync())
+        {
+            await new NatsJSContext(conn).DeleteStreamAsync("GATEWAY");
+        }
+
+        await nats.StopAsync();
+        await nats.StartAsync();
+        await Eventually.TrueAsync(async () => (await gateway.ManagementClient.GetAsync("/readyz")).IsSuccessStatusCode, Timeout, "ready again");
+        await Eventually.TrueAsync(async () =>
+        {
+            await MatrixGateways.PublishAsync(gateway, "t.recreate", "{\"n\":2}");
+            return (await Task.WhenAny(client, Task.Delay(500))) == client;
+        }, Timeout, "an event published to the new stream arrives");
+
+        var items = await client;
+        Assert.Equal("{\"n\":1}", items.First(i => i.Kind == PushItemKind.Event).Data);
+        var reset = items.FindIndex(i => i.Kind == PushItemKind.Reset);
+        var second = items.FindIndex(i => i.Data == "{\"n\":2}");
+        Assert.True(reset >= 0 && reset < second, "the reset comes before the first event of the new stream");
+    }
+
     private async Task PublishManyAsync(GatewayInstance gateway, string broker, string subject, int count)
     {
         if (broker == "Memory")
