@@ -26,22 +26,7 @@ internal sealed class AuthAnswers : IAuthorizationMiddlewareResultHandler
         if (context.WebSockets.IsWebSocketRequest)
         {
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            var code = (WebSocketCloseStatus)(forbidden ? 4403 : 4401);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            try
-            {
-                await socket.CloseOutputAsync(code, forbidden ? "forbidden" : "unauthorized", timeout.Token);
-                var buffer = new byte[128];
-                while (socket.State == WebSocketState.CloseSent)
-                {
-                    await socket.ReceiveAsync(buffer.AsMemory(), timeout.Token);
-                }
-            }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
-            {
-                // The client left first.
-            }
-
+            await Transports.WebSockets.ClosingHandshake.CloseAsync(socket, (WebSocketCloseStatus)(forbidden ? 4403 : 4401), forbidden ? "forbidden" : "unauthorized");
             return;
         }
 

@@ -18,7 +18,7 @@ internal static class EventEncoding
             writer.WriteString("type"u8, "event"u8);
             writer.WriteString("id"u8, entry.Id);
             writer.WriteString("event"u8, entry.Source.EventType);
-            WriteData(writer, entry.Source.Data.Span);
+            WriteData(writer, entry.Source.Data.Span, entry.IsJson);
             writer.WriteEndObject();
         }
 
@@ -35,7 +35,7 @@ internal static class EventEncoding
     public static byte[] EncodeSse(EventEntry entry)
     {
         var data = entry.Source.Data.Span;
-        var text = IsJson(data) ? Utf8.GetString(data) : JsonSerializer.Serialize(Utf8.GetString(data), EventJsonContext.Default.String);
+        var text = entry.IsJson ? Utf8.GetString(data) : JsonSerializer.Serialize(Utf8.GetString(data), EventJsonContext.Default.String);
         var sb = new StringBuilder(text.Length + 64);
         sb.Append("id: ").Append(entry.Id).Append('\n');
         sb.Append("event: ").Append(entry.Source.EventType).Append('\n');
@@ -65,10 +65,10 @@ internal static class EventEncoding
         sb.Append("data: ").Append(text, start, text.Length - start).Append('\n');
     }
 
-    public static void WriteData(Utf8JsonWriter writer, ReadOnlySpan<byte> data)
+    public static void WriteData(Utf8JsonWriter writer, ReadOnlySpan<byte> data, bool isJson)
     {
         writer.WritePropertyName("data"u8);
-        if (IsJson(data))
+        if (isJson)
         {
             writer.WriteRawValue(data, skipInputValidation: true);
         }

@@ -10,6 +10,7 @@ internal sealed class EventEntry(BrokerEvent source, string id, long index)
 {
     private byte[]? _sse;
     private byte[]? _json;
+    private int _isJson; // 0 unknown, 1 yes, 2 no: the payload is validated once for both formats
 
     public BrokerEvent Source { get; } = source;
 
@@ -20,6 +21,20 @@ internal sealed class EventEntry(BrokerEvent source, string id, long index)
 
     /// <summary>Position in the topic's local append order (for lag accounting).</summary>
     public long Index { get; } = index;
+
+    /// <summary>True when the payload is one JSON value (passed through as JSON, else sent as a string).</summary>
+    public bool IsJson
+    {
+        get
+        {
+            if (_isJson == 0)
+            {
+                _isJson = EventEncoding.IsJson(Source.Data.Span) ? 1 : 2;
+            }
+
+            return _isJson == 1;
+        }
+    }
 
     /// <summary>The SSE frame: <c>id:</c>, <c>event:</c>, one <c>data:</c> line per payload line, blank line.</summary>
     public byte[] Sse => _sse ??= EventEncoding.EncodeSse(this);

@@ -164,7 +164,7 @@ internal sealed partial class PushSession
     private async Task<HistoryRead> ReadHistoryAsync(int max, CancellationToken ct)
     {
         var through = _topic.EvictedThrough;
-        IReadOnlyList<Broker.BrokerEvent>? events;
+        List<EventEntry>? events;
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
             timeout.CancelAfter(Services.Push.CurrentValue.HistoryTimeout);
@@ -193,13 +193,7 @@ internal sealed partial class PushSession
             return HistoryRead.Advanced;
         }
 
-        var entries = new List<EventEntry>(events.Count);
-        foreach (var e in events)
-        {
-            entries.Add(_topic.FromHistory(e));
-        }
-
-        await WriteAsync(entries, ct, fromHistory: true);
+        await WriteAsync(events, ct, fromHistory: true);
         return HistoryRead.Written;
     }
 

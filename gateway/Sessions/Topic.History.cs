@@ -12,7 +12,7 @@ internal sealed partial class Topic
     private readonly SemaphoreSlim _historyLock = new(1, 1);
     private HistoryPage? _history;
 
-    public async ValueTask<IReadOnlyList<BrokerEvent>?> ReadHistoryAsync(ulong after, ulong through, int max, CancellationToken cancellationToken)
+    public async ValueTask<List<EventEntry>?> ReadHistoryAsync(ulong after, ulong through, int max, CancellationToken cancellationToken)
     {
         if (TryServe(after, max, out var cached))
         {
@@ -29,12 +29,24 @@ internal sealed partial class Topic
             }
 
             var events = await _feed.ReadHistoryAsync(after, through, max, cancellationToken);
-            if (events is { Count: > 0 })
+            if (events is null)
             {
-                Volatile.Write(ref _history, new HistoryPage(after, events[^1].Sequence, events));
+                return null;
             }
 
-            return events;
+            // Wrapped (and so encoded, on first write) once for every session the page serves.
+            var entries = new List<EventEntry>(events.Count);
+            foreach (var e in events)
+            {
+                entries.Add(FromHistory(e));
+            }
+
+            if (entries.Count > 0)
+            {
+                Volatile.Write(ref _history, new HistoryPage(after, entries[^1].Sequence, entries));
+            }
+
+            return entries;
         }
         finally
         {
@@ -42,7 +54,7 @@ internal sealed partial class Topic
         }
     }
 
-    private bool TryServe(ulong after, int max, out IReadOnlyList<BrokerEvent>? events)
+    private bool TryServe(ulong after, int max, out List<EventEntry>? events)
     {
         events = null;
         var page = Volatile.Read(ref _history);
@@ -52,7 +64,7 @@ internal sealed partial class Topic
         }
 
         // Every event of the subject in (page.After, page.Last] is in the page, so any cursor inside it is served from it.
-        var result = new List<BrokerEvent>(Math.Min(max, page.Events.Count));
+        var result = new List<EventEntry>(Math.Min(max, page.Events.Count));
         foreach (var e in page.Events)
         {
             if (e.Sequence > after && result.Count < max)
@@ -65,5 +77,5 @@ internal sealed partial class Topic
         return true;
     }
 
-    private sealed record HistoryPage(ulong After, ulong Last, IReadOnlyList<BrokerEvent> Events);
+    private sealed record HistoryPage(ulong After, ulong Last, IReadOnlyList<EventEntry> Events);
 }

@@ -146,8 +146,8 @@ internal sealed partial class Topic : IAsyncDisposable
         }
     }
 
-    /// <summary>Wraps history events for one session (not cached: history reads are rare and per-session).</summary>
-    public EventEntry FromHistory(BrokerEvent e) => new(e, new Cursor(_epoch, e.Sequence).ToString(), -1);
+    /// <summary>Wraps history events (kept in the shared history page, see Topic.History.cs).</summary>
+    private EventEntry FromHistory(BrokerEvent e) => new(e, new Cursor(_epoch, e.Sequence).ToString(), -1);
 
     public string Epoch
     {

@@ -9,27 +9,6 @@ namespace Gateway.Transports.WebSockets;
 /// <summary>The receive side: client frames (publish, ping), size and type limits, and the closing handshake.</summary>
 internal sealed partial class WebSocketTransport
 {
-    /// <summary>
-    /// After a close frame of ours (including the runtime's own 1007 for invalid UTF-8), read until the client's answer so
-    /// the connection ends with a completed handshake instead of a reset that could discard the close frame in flight.
-    /// </summary>
-    private static async Task AwaitClientCloseAsync(WebSocket socket)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-        var buffer = new byte[128];
-        try
-        {
-            while (socket.State == WebSocketState.CloseSent)
-            {
-                await socket.ReceiveAsync(buffer.AsMemory(), timeout.Token);
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
-        {
-            // The socket is already broken, or the client never answered: nothing more to wait for.
-        }
-    }
-
     /// <summary>Reads client messages until the client closes; returns the close reason the client's behaviour caused, if any.</summary>
     private async Task<CloseReason?> ReceiveLoopAsync(PushContext context, WebSocket socket, WebSocketWriter writer, int maxBytes, int ratePerSecond, CancellationTokenSource sessionEnd)
     {

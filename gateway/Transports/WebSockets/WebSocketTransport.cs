@@ -59,7 +59,7 @@ internal sealed partial class WebSocketTransport(SessionHost host, UpstreamPubli
         }
         else
         {
-            await AwaitClientCloseAsync(socket);
+            await ClosingHandshake.AwaitClientCloseAsync(socket, TimeSpan.FromSeconds(2));
         }
 
         return reason;
@@ -85,16 +85,14 @@ internal sealed partial class WebSocketTransport(SessionHost host, UpstreamPubli
         try
         {
             await writer.CloseAsync(close, retryAfter, default, timeout.Token);
-            var buffer = new byte[256];
-            while (socket.State == WebSocketState.CloseSent)
-            {
-                await socket.ReceiveAsync(buffer, timeout.Token);
-            }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
             // The client went away first; nothing more to tell it.
+            return;
         }
+
+        await ClosingHandshake.AwaitClientCloseAsync(socket, TimeSpan.FromSeconds(5));
     }
 
     private static partial class Log
