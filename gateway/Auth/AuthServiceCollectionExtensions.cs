@@ -11,7 +11,7 @@ internal static class AuthServiceCollectionExtensions
     {
         var options = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section)
-            .Validate(o => string.IsNullOrEmpty(o.SigningKey) || Encoding.UTF8.GetByteCount(o.SigningKey) >= 32, "Gateway:Auth:SigningKey must be at least 32 bytes.")
+            .Validate(o => o.Problems().Count == 0, string.Join(" ", options.Problems()) is { Length: > 0 } text ? text : "Gateway:Auth is invalid.")
             .ValidateOnStart();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AuthAnswers>();
 
@@ -45,9 +45,9 @@ internal static class AuthServiceCollectionExtensions
 
             jwt.TokenValidationParameters = new TokenValidationParameters
             {
-                ValidateIssuer = !string.IsNullOrEmpty(options.Issuer),
+                ValidateIssuer = options.ValidateIssuer,
                 ValidIssuer = options.Issuer,
-                ValidateAudience = !string.IsNullOrEmpty(options.Audience),
+                ValidateAudience = options.ValidateAudience,
                 ValidAudience = options.Audience,
                 ValidateLifetime = true,
                 ClockSkew = options.ClockSkew,

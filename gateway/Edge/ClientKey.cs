@@ -3,7 +3,11 @@ using System.Security.Claims;
 
 namespace Gateway.Edge;
 
-/// <summary>The identity limits are kept by: the authenticated subject, else the client IP (from X-Forwarded-For only behind a trusted proxy).</summary>
+/// <summary>
+/// The identity limits are kept by: the authenticated subject, else the client IP (from X-Forwarded-For only behind a
+/// trusted proxy). An IPv6 client is keyed by its /64: one host usually holds a whole /64, so a per-address key would
+/// give it 2^64 keys (docs/security.md).
+/// </summary>
 internal static class ClientKey
 {
     public static string Of(HttpContext context, IReadOnlyList<string> trustedProxies)
@@ -24,12 +28,31 @@ internal static class ClientKey
             {
                 if (IPAddress.TryParse(hops[i], out var hop) && !IsTrusted(hop, trustedProxies))
                 {
-                    return "ip:" + hop;
+                    return "ip:" + Group(hop);
                 }
             }
         }
 
-        return "ip:" + (remote?.ToString() ?? "unknown");
+        return "ip:" + (remote is null ? "unknown" : Group(remote));
+    }
+
+    /// <summary>IPv4 (and IPv4-mapped IPv6) as the address; IPv6 as its /64 prefix.</summary>
+    internal static string Group(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4().ToString();
+        }
+
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            return address.ToString();
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        bytes[8..].Clear();
+        return new IPAddress(bytes).ToString() + "/64";
     }
 
     private static bool IsTrusted(IPAddress address, IReadOnlyList<string> trusted)

@@ -94,6 +94,11 @@ internal static partial class PushRouteParser
                 errors.Add($"{Where(PushMetadataKeys.Watch)}: '{watch}' must be a backend path starting with '/'.");
             }
 
+            if (PlaceholderRegex().Replace(watch, string.Empty).AsSpan().IndexOfAny('{', '}') >= 0)
+            {
+                errors.Add($"{Where(PushMetadataKeys.Watch)}: '{watch}' has an unclosed or stray brace; placeholders are {{name}}.");
+            }
+
             foreach (Match m in PlaceholderRegex().Matches(watch))
             {
                 if (!pathParameters.Contains(m.Groups[1].Value))

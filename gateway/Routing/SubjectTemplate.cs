@@ -5,7 +5,7 @@ namespace Gateway.Routing;
 
 /// <summary>
 /// A NATS subject template such as <c>orders.{id}</c>. Placeholders take route values, and a value is accepted only if it
-/// matches <c>^[A-Za-z0-9_-]{1,128}$</c>, so a client can never make a subject with <c>.</c>, <c>*</c>, <c>&gt;</c>, spaces or NUL.
+/// matches <c>\A[A-Za-z0-9_-]{1,128}\z</c> (<c>$</c> would let a trailing newline through), so a client can never make a subject with <c>.</c>, <c>*</c>, <c>&gt;</c>, spaces or NUL.
 /// </summary>
 internal sealed partial class SubjectTemplate
 {
@@ -118,9 +118,9 @@ internal sealed partial class SubjectTemplate
 
     public override string ToString() => Template;
 
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,128}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A[A-Za-z0-9_-]{1,128}\z", RegexOptions.CultureInvariant)]
     private static partial Regex ValueRegex();
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A[A-Za-z_][A-Za-z0-9_]*\z", RegexOptions.CultureInvariant)]
     private static partial Regex NameRegex();
 }

@@ -21,7 +21,7 @@ public sealed class AuthTests(NatsServerFixture nats, ITestOutputHelper output)
     private const string Config = $$"""
         {
           "Gateway": {
-            "Auth": { "SigningKey": "{{Key}}", "Issuer": "tests", "ClockSkew": "00:00:00", "Policies": { "traders": { "role": [ "trader" ] } } },
+            "Auth": { "SigningKey": "{{Key}}", "Issuer": "tests", "Audience": "gateway-tests", "ClockSkew": "00:00:00", "Policies": { "traders": { "role": [ "trader" ] } } },
             "Limits": { "ConnectRatePerClient": 1000, "ConnectBurstPerClient": 1000 }
           },
           "ReverseProxy": {
@@ -35,7 +35,7 @@ public sealed class AuthTests(NatsServerFixture nats, ITestOutputHelper output)
         }
         """;
 
-    private static string Token(TimeSpan lifetime, string? role = null, string key = Key)
+    private static string Token(TimeSpan lifetime, string? role = null, string key = Key, string issuer = "tests", string audience = "gateway-tests")
     {
         var claims = new List<Claim> { new("sub", "alice") };
         if (role is not null)
@@ -45,7 +45,8 @@ public sealed class AuthTests(NatsServerFixture nats, ITestOutputHelper output)
 
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
-            Issuer = "tests",
+            Issuer = issuer,
+            Audience = audience,
             Subject = new ClaimsIdentity(claims),
             NotBefore = DateTime.UtcNow.AddMinutes(-1),
             Expires = DateTime.UtcNow + lifetime,

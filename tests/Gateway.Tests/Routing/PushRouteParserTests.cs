@@ -81,4 +81,27 @@ public sealed class PushRouteParserTests
         Assert.Contains(errors, e => e.Contains("needs a ClusterId", StringComparison.Ordinal));
         Assert.All(errors, e => Assert.Contains("r1", e, StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("/orders/{id")]
+    [InlineData("/orders/{id}/x{")]
+    [InlineData("/orders/id}")]
+    public void Parse_WatchWithUnclosedOrStrayBrace_IsRefused(string watch)
+    {
+        var errors = new List<string>();
+        var route = PushRouteParser.Parse(Route(new() { ["Push.Subject"] = "orders.{id}", ["Push.Watch"] = watch }, cluster: "c1"), new PushOptions(), errors);
+
+        Assert.Null(route);
+        Assert.Contains(errors, e => e.Contains("unclosed or stray brace", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Parse_WatchWithClosedPlaceholders_IsAccepted()
+    {
+        var errors = new List<string>();
+        var route = PushRouteParser.Parse(Route(new() { ["Push.Subject"] = "orders.{id}", ["Push.Watch"] = "/orders/{id}" }, cluster: "c1"), new PushOptions(), errors);
+
+        Assert.NotNull(route);
+        Assert.Empty(errors);
+    }
 }

@@ -25,6 +25,10 @@ public sealed class SubjectTemplateTests
     [InlineData("")]
     [InlineData(null)]
     [InlineData("\u00e9")]
+    [InlineData("a\n")]
+    [InlineData("a\r\n")]
+    [InlineData("a\t")]
+    [InlineData("a\u2028")]
     public void TryFill_UnsafeValue_IsRefusedNeverASubject(string? value)
     {
         var template = SubjectTemplate.Parse("orders.{id}", "t", [])!;

@@ -1,0 +1,80 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Claims;
+using System.Text;
+using System.Text.Json;
+using Gateway.IntegrationTests.Infrastructure;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Gateway.IntegrationTests.Security;
+
+/// <summary>Tokens an attacker can produce: expired, wrongly signed, alg none, another issuer or audience; each is a JSON 401 (docs/security.md).</summary>
+[Collection(NatsCollection.Name)]
+public sealed class TokenAttackTests(NatsServerFixture nats, ITestOutputHelper output)
+{
+    private const string Key = "a-test-signing-key-that-is-long-enough-32b";
+
+    private const string Config = $$"""
+        {
+          "Gateway": {
+            "Auth": { "SigningKey": "{{Key}}", "Issuer": "tests", "Audience": "gateway-tests", "ClockSkew": "00:00:00" },
+            "Limits": { "ConnectRatePerClient": 1000, "ConnectBurstPerClient": 1000 }
+          },
+          "ReverseProxy": {
+            "Routes": {
+              "private": { "AuthorizationPolicy": "default", "Match": { "Path": "/private/{id}/events" }, "Metadata": { "Push.Subject": "private.{id}" } }
+            },
+            "Clusters": {}
+          }
+        }
+        """;
+
+    private static string Token(string issuer = "tests", string audience = "gateway-tests", string key = Key, TimeSpan? lifetime = null) =>
+        new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = issuer,
+            Audience = audience,
+            Subject = new ClaimsIdentity([new Claim("sub", "mallory")]),
+            NotBefore = DateTime.UtcNow.AddMinutes(-10),
+            Expires = DateTime.UtcNow + (lifetime ?? TimeSpan.FromMinutes(5)),
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),
+        });
+
+    private static string AlgNone()
+    {
+        static string Segment(string json) => Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(json));
+        var exp = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeSeconds();
+        return Segment("""{"alg":"none","typ":"JWT"}""") + "." + Segment($$"""{"sub":"mallory","iss":"tests","aud":"gateway-tests","exp":{{exp}}}""") + ".";
+    }
+
+    [Fact]
+    public async Task ForgedOrForeignTokens_Are401Json_TheRightTokenIsAccepted()
+    {
+        await using var gateway = await GatewayInstance.StartAsync(GatewayLaunchOptions.For(nats, Config, output, "Memory"));
+
+        var attacks = new Dictionary<string, string>
+        {
+            ["expired"] = Token(lifetime: TimeSpan.FromMinutes(-1)),
+            ["wrong key"] = Token(key: "another-key-that-is-also-long-enough-32b"),
+            ["alg none"] = AlgNone(),
+            ["other issuer"] = Token(issuer: "someone-else"),
+            ["other audience"] = Token(audience: "another-service"),
+            ["no audience"] = Token(audience: null!),
+        };
+
+        foreach (var (name, token) in attacks)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/private/1/events/negotiate");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            using var response = await gateway.PublicClient.SendAsync(request);
+            Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{name}: {(int)response.StatusCode}");
+            Assert.Equal("unauthorized", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        }
+
+        using var good = new HttpRequestMessage(HttpMethod.Post, "/private/1/events/negotiate");
+        good.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token());
+        using var ok = await gateway.PublicClient.SendAsync(good);
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+    }
+}
