@@ -10,9 +10,54 @@ public sealed class BrokerOptions
     /// <summary>Default <see cref="BrokerKind.JetStream"/>: the only kind that resumes across instances.</summary>
     public BrokerKind Kind { get; set; } = BrokerKind.JetStream;
 
-    /// <summary>Default <c>nats://127.0.0.1:4222</c>, the port DESIGN.md fixes for the broker.</summary>
+    /// <summary>
+    /// Default <c>nats://127.0.0.1:4222</c>, the broker's default port. A comma-separated list names the seed servers
+    /// of a cluster (the NATS convention, <c>nats://n1:4222,nats://n2:4222</c>); the client learns the rest from the
+    /// cluster and fails over between them (docs/scale-out.md).
+    /// </summary>
     [Required]
     public string Url { get; set; } = "nats://127.0.0.1:4222";
+
+    /// <summary>
+    /// Default 1: copies of the stream JetStream keeps. 3 on a cluster of 3 or more nodes, so losing one node loses no
+    /// event (docs/scale-out.md). Applied when the gateway creates the stream.
+    /// </summary>
+    [Range(1, 5)]
+    public int Replicas { get; set; } = 1;
+
+    /// <summary>Where JetStream places the stream's replicas (cluster name, server tags). Default: anywhere.</summary>
+    public BrokerPlacementOptions Placement { get; set; } = new();
+
+    /// <summary>Default 250 ms: the first reconnect attempt after a lost connection waits at least this long.</summary>
+    public TimeSpan ReconnectWaitMin { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Default 2 s: reconnect attempts back off up to this long between tries (forever: a broker outage makes
+    /// the gateway unready, never makes it exit).</summary>
+    public TimeSpan ReconnectWaitMax { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Default 500 ms: a random extra wait added to each reconnect attempt so that a fleet of instances that lost
+    /// the same node does not reconnect in lockstep.</summary>
+    public TimeSpan ReconnectJitter { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Default 5 s: how often the client pings the server. With <see cref="MaxPingsOut"/> this bounds how long a frozen
+    /// server (TCP open, nothing answering) holds the connection before the client moves to another node: about
+    /// <c>PingInterval x (MaxPingsOut + 1)</c>, 15 s by default (the NATS default of 2 min x 2 is far too slow for push).
+    /// </summary>
+    public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Default 2 unanswered pings before the connection is declared dead and reconnected.</summary>
+    [Range(1, 100)]
+    public int MaxPingsOut { get; set; } = 2;
+
+    /// <summary>TLS for the broker connection. Default off (plain <c>nats://</c>, or whatever the server asks for).</summary>
+    public BrokerTlsOptions Tls { get; set; } = new();
+
+    /// <summary>
+    /// Default none: a NATS credentials file (<c>.creds</c>, user JWT + NKey seed: decentralised auth). Read at
+    /// connect; a missing file is a start-up error.
+    /// </summary>
+    public string? CredentialsFile { get; set; }
 
     /// <summary>Default <c>GATEWAY</c>: the stream the gateway creates or adopts for its push subjects.</summary>
     [Required]

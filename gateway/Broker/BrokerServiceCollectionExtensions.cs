@@ -11,6 +11,7 @@ internal static class BrokerServiceCollectionExtensions
     public static IServiceCollection AddGatewayBroker(this IServiceCollection services)
     {
         services.AddOptions<BrokerOptions>().BindConfiguration(BrokerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BrokerOptions>, BrokerOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<NatsConnectionProvider>();
         services.TryAddSingleton<JetStreamSubjects>();

@@ -69,6 +69,8 @@ internal sealed partial class JetStreamBroker(
                             Storage = string.Equals(o.Storage, "Memory", StringComparison.OrdinalIgnoreCase) ? StreamConfigStorage.Memory : StreamConfigStorage.File,
                             Discard = StreamConfigDiscard.Old,
                             AllowDirect = true,
+                            NumReplicas = o.Replicas,
+                            Placement = o.Placement.IsSet ? new Placement { Cluster = o.Placement.Cluster ?? string.Empty, Tags = o.Placement.Tags.Count > 0 ? [.. o.Placement.Tags] : null } : null,
                         },
                         cancellationToken);
                     info = created.Info;

@@ -18,27 +18,45 @@ internal sealed partial class NatsConnectionProvider : IAsyncDisposable
         _logger = loggerFactory.CreateLogger<NatsConnectionProvider>();
         _metrics = metrics;
         var o = options.Value;
-        Connection = new NatsConnection(new NatsOpts
-        {
-            Url = o.Url,
-            Name = "edge-gateway",
-            MaxReconnectRetry = -1,
-            ReconnectWaitMin = TimeSpan.FromMilliseconds(250),
-            ReconnectWaitMax = TimeSpan.FromSeconds(2),
-            ReconnectJitter = TimeSpan.FromMilliseconds(250),
-            RequestTimeout = o.RequestTimeout,
-            CommandTimeout = o.RequestTimeout,
-            ConnectTimeout = o.RequestTimeout,
-            RetryOnInitialConnect = true,
-            LoggerFactory = loggerFactory,
-            SubPendingChannelFullMode = System.Threading.Channels.BoundedChannelFullMode.Wait,
-        });
+        Connection = new NatsConnection(CreateOpts(options.Value, loggerFactory));
         Connection.ConnectionDisconnected += OnDisconnected;
         Connection.ConnectionOpened += OnOpened;
         Connection.ReconnectFailed += OnReconnectFailed;
     }
 
     public NatsConnection Connection { get; }
+
+    /// <summary>The client options for <paramref name="o"/>, already validated by <see cref="BrokerOptionsValidator"/>
+    /// (docs/scale-out.md "Broker connection").</summary>
+    internal static NatsOpts CreateOpts(BrokerOptions o, ILoggerFactory loggerFactory)
+    {
+        var servers = BrokerOptionsValidator.ParseServers(o.Url, []);
+        var tls = o.Tls.IsSet || servers.Any(s => s.Scheme is "tls" or "wss");
+        return new NatsOpts
+        {
+            // NATS.Net takes the seed list comma-separated and learns the other cluster members from the INFO it gets.
+            Url = string.Join(',', servers.Select(s => s.GetComponents(UriComponents.SchemeAndServer | UriComponents.UserInfo, UriFormat.UriEscaped))),
+            Name = "edge-gateway",
+            MaxReconnectRetry = -1,
+            ReconnectWaitMin = o.ReconnectWaitMin,
+            ReconnectWaitMax = o.ReconnectWaitMax,
+            ReconnectJitter = o.ReconnectJitter,
+            PingInterval = o.PingInterval,
+            MaxPingOut = o.MaxPingsOut,
+            RequestTimeout = o.RequestTimeout,
+            CommandTimeout = o.RequestTimeout,
+            ConnectTimeout = o.RequestTimeout,
+            RetryOnInitialConnect = true,
+            LoggerFactory = loggerFactory,
+            SubPendingChannelFullMode = System.Threading.Channels.BoundedChannelFullMode.Wait,
+            TlsOpts = tls
+                ? new NatsTlsOpts { Mode = TlsMode.Require, CaFile = Blank(o.Tls.CaFile), CertFile = Blank(o.Tls.CertFile), KeyFile = Blank(o.Tls.KeyFile) }
+                : NatsTlsOpts.Default,
+            AuthOpts = string.IsNullOrWhiteSpace(o.CredentialsFile) ? NatsAuthOpts.Default : NatsAuthOpts.Default with { CredsFile = o.CredentialsFile },
+        };
+
+        static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+    }
 
     public bool IsConnected => Connection.ConnectionState == NatsConnectionState.Open;
 
