@@ -32,4 +32,23 @@ public sealed class StartupValidationTests(ITestOutputHelper output)
             Assert.Contains(expected, text, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task BrokenBrokerSettings_ProcessExitsNonZero_ListingEveryError()
+    {
+        var options = new GatewayLaunchOptions
+        {
+            ConfigJson = """{"ReverseProxy":{"Routes":{},"Clusters":{}}}""",
+            BrokerUrl = "nats://127.0.0.1:4222,http://elsewhere:80",
+            Output = output,
+            ExtraArgs = ["--Gateway:Broker:CredentialsFile=/nonexistent/gateway.creds", "--Gateway:Broker:Replicas=7"],
+        };
+        var failure = await Record.ExceptionAsync(() => GatewayProcess.StartAsync(options));
+        Assert.NotNull(failure);
+        var text = failure.ToString();
+        Assert.Contains("exited with code 2", text, StringComparison.Ordinal);
+        Assert.Contains("scheme 'http'", text, StringComparison.Ordinal);
+        Assert.Contains("/nonexistent/gateway.creds", text, StringComparison.Ordinal);
+        Assert.Contains("Replicas", text, StringComparison.Ordinal);
+    }
 }
