@@ -12,6 +12,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
     private static readonly TimeSpan HealthyTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan KillTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan OutputDrainTimeout = TimeSpan.FromSeconds(10);
     private static readonly HttpClient Probe = new() { Timeout = TimeSpan.FromSeconds(2) };
 
     private readonly GatewayLaunchOptions options;
@@ -142,6 +143,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
         try
         {
             await running.WaitForExitAsync(cts.Token);
+            await output.WaitForEndAsync(OutputDrainTimeout);
             return running.ExitCode;
         }
         catch (OperationCanceledException)
@@ -182,6 +184,12 @@ internal sealed class GatewayProcess : IAsyncDisposable
         {
             if (started.HasExited)
             {
+                // The exit can be seen before the last lines come through the pipes: read them to the end first.
+                if (!await output.WaitForEndAsync(OutputDrainTimeout))
+                {
+                    output.Append($"--- the output did not reach its end within {OutputDrainTimeout.TotalSeconds:0} s of the exit");
+                }
+
                 throw new InvalidOperationException(
                     $"The gateway exited with code {started.ExitCode} before {healthz} answered. Output:{Environment.NewLine}{Output}");
             }

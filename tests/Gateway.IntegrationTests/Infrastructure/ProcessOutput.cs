@@ -16,6 +16,8 @@ internal sealed class ProcessOutput
     private readonly string prefix;
     private readonly ITestOutputHelper? output;
     private readonly Lock gate = new();
+    private TaskCompletionSource stdoutEnded = Ended();
+    private TaskCompletionSource stderrEnded = Ended();
 
     public ProcessOutput(string prefix, ITestOutputHelper? output)
     {
@@ -26,10 +28,25 @@ internal sealed class ProcessOutput
     /// <summary>Starts reading both streams of <paramref name="process"/>, which must redirect them.</summary>
     public void Attach(Process process)
     {
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        var stdout = stdoutEnded = Ended();
+        var stderr = stderrEnded = Ended();
+
+        // A null line is the end of that stream: the child has exited (or closed it) and every line before it was seen.
+        process.OutputDataReceived += (_, e) => OnLine(e.Data, stdout);
+        process.ErrorDataReceived += (_, e) => OnLine(e.Data, stderr);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+    }
+
+    /// <summary>
+    /// Waits until both streams of the last attached process reached their end, so what the process printed before
+    /// it exited is all here (<see cref="Process.HasExited"/> turns true before the pipes are read to the end).
+    /// Returns false if that took longer than <paramref name="timeout"/> (a grandchild may hold a pipe open).
+    /// </summary>
+    public async Task<bool> WaitForEndAsync(TimeSpan timeout)
+    {
+        var both = Task.WhenAll(stdoutEnded.Task, stderrEnded.Task);
+        return await Task.WhenAny(both, Task.Delay(timeout)) == both;
     }
 
     public void Append(string? line)
@@ -49,6 +66,19 @@ internal sealed class ProcessOutput
         }
 
         TestOutput.TryWriteLine(output, $"[{prefix}] {line}");
+    }
+
+    private static TaskCompletionSource Ended() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private void OnLine(string? line, TaskCompletionSource ended)
+    {
+        if (line is null)
+        {
+            ended.TrySetResult();
+            return;
+        }
+
+        Append(line);
     }
 
     public bool Contains(string text)
