@@ -20,7 +20,8 @@ internal static class GatewayConfigFile
         var full = Path.GetFullPath(path);
         var sources = configuration.Sources;
 
-        // Insert the file right after the default json sources so environment variables and the command line still win.
+        // Precedence (docs/configuration.md): defaults < appsettings.json of the content root < this file < environment
+        // variables < command line.
         var fileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.GetDirectoryName(full)!);
         var source = new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
         {
@@ -30,20 +31,36 @@ internal static class GatewayConfigFile
             FileProvider = fileProvider,
             ReloadDelay = 100,
         };
-        var insertAt = sources.Count;
-        for (var i = 0; i < sources.Count; i++)
-        {
-            if (sources[i] is Microsoft.Extensions.Configuration.EnvironmentVariables.EnvironmentVariablesConfigurationSource)
-            {
-                insertAt = i;
-                break;
-            }
-        }
-
-        sources.Insert(insertAt, source);
+        sources.Insert(InsertAt(sources), source);
         configuration[Key + "Resolved"] = full;
         _ = args;
         return configuration;
+    }
+
+    /// <summary>
+    /// Right before the unprefixed environment variables that the host adds after its json files. The host also adds
+    /// prefixed ones (<c>DOTNET_</c>, <c>ASPNETCORE_</c>) before everything else: inserting before the first
+    /// environment source put the file below the content root's <c>appsettings.json</c>, so the sample won.
+    /// </summary>
+    private static int InsertAt(IList<IConfigurationSource> sources)
+    {
+        for (var i = sources.Count - 1; i >= 0; i--)
+        {
+            if (sources[i] is Microsoft.Extensions.Configuration.EnvironmentVariables.EnvironmentVariablesConfigurationSource { Prefix: null or "" })
+            {
+                return i;
+            }
+        }
+
+        for (var i = sources.Count - 1; i >= 0; i--)
+        {
+            if (sources[i] is Microsoft.Extensions.Configuration.CommandLine.CommandLineConfigurationSource)
+            {
+                return i;
+            }
+        }
+
+        return sources.Count;
     }
 
     private static string? Find()
