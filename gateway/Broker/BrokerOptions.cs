@@ -91,6 +91,20 @@ public sealed class BrokerOptions
     [Range(16, 1_000_000)]
     public int ReplayBufferSize { get; set; } = 1024;
 
+    /// <summary>
+    /// Default 4 MiB per subject: the replay ring is bounded in bytes as well as in events, so a few large events cannot
+    /// hold megabytes per subject. Cursors older than the ring are served from the broker's history.
+    /// </summary>
+    [Range(64 * 1024, long.MaxValue)]
+    public long ReplayBufferBytes { get; set; } = 4L << 20;
+
+    /// <summary>
+    /// Default 256 MiB across every subject of the instance: the ceiling of replay memory whatever clients publish.
+    /// A subject that appends while the total is over gives up its own oldest entries.
+    /// </summary>
+    [Range(1024 * 1024, long.MaxValue)]
+    public long ReplayTotalBytes { get; set; } = 256L << 20;
+
     /// <summary>Default 10,000 events per subject kept by the embedded broker (its "stream").</summary>
     [Range(16, 10_000_000)]
     public int MemoryHistorySize { get; set; } = 10_000;

@@ -1,5 +1,5 @@
 using System.Threading.RateLimiting;
-using Gateway.Transports;
+using Gateway.Routing;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Edge;

@@ -22,7 +22,7 @@ internal sealed class EdgeETagMiddleware(
 
     public async Task InvokeAsync(HttpContext context, Func<Task> next)
     {
-        if (!HttpMethods.IsGet(context.Request.Method) || context.Items.ContainsKey(Transports.PushMiddleware.HandledItem))
+        if (!HttpMethods.IsGet(context.Request.Method) || context.Items.ContainsKey(Routing.PushContext.HandledItem))
         {
             await next();
             return;

@@ -22,7 +22,7 @@ internal sealed partial class NotifyOnWriteMiddleware(
     {
         var route = routes.Get(context.GetReverseProxyFeature().Route.Config);
         var method = context.Request.Method;
-        if (route?.Notify is null || context.Items.ContainsKey(Transports.PushMiddleware.HandledItem))
+        if (route?.Notify is null || context.Items.ContainsKey(Routing.PushContext.HandledItem))
         {
             await next();
             return;

@@ -10,7 +10,7 @@ internal sealed class ProxyMetricsMiddleware(Observability.GatewayMetrics metric
     {
         var started = time.GetTimestamp();
         await next();
-        if (context.Items.ContainsKey(Transports.PushMiddleware.HandledItem))
+        if (context.Items.ContainsKey(Routing.PushContext.HandledItem))
         {
             return;
         }

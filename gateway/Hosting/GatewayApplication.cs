@@ -4,6 +4,7 @@ using Gateway.Edge;
 using Gateway.Lifecycle;
 using Gateway.Management;
 using Gateway.Observability;
+using Gateway.Push;
 using Gateway.Routing;
 using Gateway.Sessions;
 using Gateway.Transports;
@@ -29,6 +30,7 @@ public static class GatewayApplication
             .AddGatewayAuth(builder.Configuration)
             .AddGatewaySessions()
             .AddGatewayTransports()
+            .AddGatewayPush()
             .AddGatewayWatch()
             .AddGatewayEdge()
             .AddGatewayLifecycle()

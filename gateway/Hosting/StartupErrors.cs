@@ -1,4 +1,5 @@
 using System.Text;
+using Gateway.Routing;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Hosting;
@@ -61,11 +62,4 @@ internal static class StartupErrors
             sb.Append("  - ").AppendLine(ex.Message);
         }
     }
-}
-
-/// <summary>Thrown by the route validator with every error it found for one route.</summary>
-public sealed class RouteConfigurationException(IReadOnlyList<string> errors)
-    : Exception(string.Join("; ", errors))
-{
-    public IReadOnlyList<string> Errors { get; } = errors;
 }

@@ -121,7 +121,7 @@ internal sealed partial class ManagementMiddleware(
                 route.Config.RouteId,
                 route.Config.Match.Path,
                 push?.Subject?.Template,
-                push is null ? [] : Transports.Negotiate.NegotiateEndpoint.Offered(push, pushOptions.CurrentValue),
+                push is null ? [] : Push.TransportOffer.Of(push, pushOptions.CurrentValue),
                 push?.Upstream?.Template,
                 push?.Notify?.Template,
                 push?.WatchPath,

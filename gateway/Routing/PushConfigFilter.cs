@@ -1,4 +1,3 @@
-using Gateway.Hosting;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
 

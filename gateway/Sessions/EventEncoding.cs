@@ -78,10 +78,14 @@ internal static class EventEncoding
         }
     }
 
-    /// <summary>True when the payload is exactly one well-formed JSON value.</summary>
+    /// <summary>
+    /// True when the payload is exactly one well-formed JSON value in valid UTF-8. The reader alone does not check the
+    /// UTF-8 inside strings, and invalid UTF-8 in a WebSocket text frame makes every browser close the connection
+    /// (RFC 6455 section 8.1), so it is checked first: such a payload travels as a JSON string instead.
+    /// </summary>
     public static bool IsJson(ReadOnlySpan<byte> data)
     {
-        if (data.IsEmpty)
+        if (data.IsEmpty || !System.Text.Unicode.Utf8.IsValid(data))
         {
             return false;
         }

@@ -19,6 +19,12 @@ internal sealed class EventEntry(BrokerEvent source, string id, long index)
     /// <summary>The wire id (a cursor string).</summary>
     public string Id { get; } = id;
 
+    /// <summary>
+    /// Bytes this entry accounts for in a replay ring: the payload and its two encodings (made on first use, but
+    /// counted up front so the bound holds once they exist), plus the object overhead.
+    /// </summary>
+    public long Cost => (3L * Source.Data.Length) + 256;
+
     /// <summary>Position in the topic's local append order (for lag accounting).</summary>
     public long Index { get; } = index;
 

@@ -6,12 +6,24 @@ namespace Gateway.Sessions;
 internal sealed partial class PushSession
 {
     /// <summary>Runs the session until it ends and returns why.</summary>
-    public async Task<CloseReason> RunAsync(TimeSpan wait)
+    public async Task<CloseReason> RunAsync()
     {
-        var ct = _abort.Token;
+        var ct = _ended;
+
+        // The wire's end wakes a waiting session at once (an idle session's end is noticed now, not at the next heartbeat).
+        using var ended = ct.UnsafeRegister(static s => ((PushSession)s!).Wake(inline: false), this);
+        if (_mode == SessionMode.LongPoll)
+        {
+            Services.Wheel.Schedule(this, Wait, DeadlineTimer);
+        }
+        else if (_mode == SessionMode.Stream)
+        {
+            Services.Wheel.Schedule(this, Route.Heartbeat, HeartbeatTimer);
+        }
+
         try
         {
-            return await LoopAsync(wait, ct);
+            return await LoopAsync(ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -25,45 +37,21 @@ internal sealed partial class PushSession
         }
         finally
         {
-            _abort.Dispose();
+            Volatile.Write(ref _finished, 1);
+            _topic.Unpark(this);
         }
     }
 
-    private async Task<CloseReason> LoopAsync(TimeSpan wait, CancellationToken ct)
-    {
-        // A client that leaves while the session waits for events wakes it (no timer, no extra task): an idle session's
-        // end is noticed at once, not at the next heartbeat.
-        using var wake = ct.UnsafeRegister(static s => ((PushSession)s!).Wake(), this);
-
-        // The deadline's timer is cancelled when the poll ends early (an answer with events), not left to fire.
-        var deadlineTimer = _mode == SessionMode.LongPoll ? CancellationTokenSource.CreateLinkedTokenSource(ct) : null;
-        try
-        {
-            return await LoopCoreAsync(deadlineTimer is null ? null : Task.Delay(wait, _time, deadlineTimer.Token), ct);
-        }
-        finally
-        {
-            if (deadlineTimer is not null)
-            {
-                await deadlineTimer.CancelAsync();
-                deadlineTimer.Dispose();
-            }
-        }
-    }
-
-    private async Task<CloseReason> LoopCoreAsync(Task? deadline, CancellationToken ct)
+    private async Task<CloseReason> LoopAsync(CancellationToken ct)
     {
         var batch = new List<EventEntry>(4);
         var maxBatch = Services.Push.CurrentValue.MaxBatch;
+        var waiter = _mode == SessionMode.Poll ? null : this;
         while (true)
         {
-            if (_attention.Task.IsCompleted)
-            {
-                // A full fence (with the one in RequestClose) so neither side misses the other: the loop sees the close
-                // flag, or the requester completes the new signal.
-                Interlocked.Exchange(ref _attention, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-            }
-
+            // Everything below re-reads the state, so a signal that arrives from here on is either seen or wakes the wait.
+            Interlocked.Exchange(ref _pending, 0);
+            ct.ThrowIfCancellationRequested();
             if (Volatile.Read(ref _closeRequested) == 2)
             {
                 await _writer.CloseAsync(_closeReason, _closeRetry, Cursor, ct);
@@ -71,7 +59,7 @@ internal sealed partial class PushSession
             }
 
             batch.Clear();
-            var read = _topic.Read(Cursor, maxBatch, batch, out var changed);
+            var read = _topic.Read(Cursor, maxBatch, batch, waiter);
             switch (read)
             {
                 case TopicRead.Faulted:
@@ -123,7 +111,7 @@ internal sealed partial class PushSession
                     continue;
 
                 case TopicRead.Empty:
-                    if (_mode == SessionMode.Poll)
+                    if (_mode == SessionMode.Poll || Volatile.Read(ref _deadlinePassed) == 1)
                     {
                         await _writer.WriteEventsAsync(batch, Cursor, ct);
                         return CloseReason.Completed;
@@ -135,17 +123,9 @@ internal sealed partial class PushSession
                         continue;
                     }
 
-                    var woke = deadline is null
-                        ? await Task.WhenAny(changed, _attention.Task)
-                        : await Task.WhenAny(changed, _attention.Task, deadline);
-                    ct.ThrowIfCancellationRequested();
-                    if (woke == deadline)
-                    {
-                        ct.ThrowIfCancellationRequested();
-                        await _writer.WriteEventsAsync(batch, Cursor, ct);
-                        return CloseReason.Completed;
-                    }
-
+                    // Parked on the topic by the read above: the next append, or any other signal, wakes this wait.
+                    batch.Capacity = Math.Min(batch.Capacity, 16);
+                    await WaitAsync();
                     continue;
             }
         }
@@ -160,7 +140,7 @@ internal sealed partial class PushSession
         await Timed(_writer.WriteResetAsync(head, ct));
     }
 
-    /// <summary>Serves a cursor older than the replay buffer from the broker's history. False: it cannot be served.</summary>
+    /// <summary>Serves a cursor older than the replay ring from the broker's history.</summary>
     private async Task<HistoryRead> ReadHistoryAsync(int max, CancellationToken ct)
     {
         var through = _topic.EvictedThrough;
@@ -188,7 +168,7 @@ internal sealed partial class PushSession
         Services.Metrics.HistoryReads.WithLabels("served").Inc();
         if (events.Count == 0)
         {
-            // Nothing of this subject between the cursor and the buffer: move the cursor up to where the buffer starts.
+            // Nothing of this subject between the cursor and the ring: move the cursor up to where the ring starts.
             Cursor = new Cursor(Cursor.Epoch, through);
             return HistoryRead.Advanced;
         }
@@ -209,11 +189,9 @@ internal sealed partial class PushSession
         }
 
         _delivered.Inc(batch.Count);
-        var now = _time.GetUtcNow();
-        foreach (var e in batch)
-        {
-            _lag.Observe(Math.Max(0, (now - e.Source.PublishedAt).TotalSeconds));
-        }
+
+        // Lag once per batch, of its oldest event (the batch's worst): per event it cost more than the write itself.
+        _lag.Observe(Math.Max(0, (_time.GetUtcNow() - batch[0].Source.PublishedAt).TotalSeconds));
     }
 
     private enum HistoryRead
@@ -233,7 +211,7 @@ internal sealed partial class PushSession
         finally
         {
             Volatile.Write(ref _writeStarted, 0);
-            LastWrite = _time.GetTimestamp();
+            Volatile.Write(ref _lastWrite, _time.GetTimestamp());
         }
     }
 }

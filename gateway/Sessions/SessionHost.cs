@@ -1,21 +1,26 @@
 using Gateway.Broker;
 using Gateway.Routing;
-using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Sessions;
 
-/// <summary>Runs one session for a transport: resolves the cursor, takes the topic, registers, runs, cleans up.</summary>
+/// <summary>
+/// Where sessions come from: the push endpoint subscribes to a subject (a reference on its shared topic), then runs a
+/// session on that subscription with the writer and end signal its transport made. Resolving the cursor, registering
+/// for limits, drain and the sweep, and the session's logging scope happen here, once for every transport.
+/// </summary>
 internal sealed partial class SessionHost(TopicRegistry topics, SessionRegistry registry, SessionServices services, ILogger<SessionHost> logger)
 {
     public SessionServices Services => services;
 
-    /// <summary>Takes a reference on the subject's topic; the caller must <see cref="Release"/> it.</summary>
-    public ValueTask<Topic> AcquireAsync(string subject, CancellationToken cancellationToken) => topics.AcquireAsync(subject, cancellationToken);
-
-    public void Release(Topic topic) => topics.Release(topic);
+    /// <summary>A reference on the subject's topic, opening the broker subscription if needed; dispose to release.</summary>
+    /// <exception cref="BrokerUnavailableException">No feed for the subject now.</exception>
+    public async ValueTask<Subscription> SubscribeAsync(string subject, CancellationToken cancellationToken) =>
+        new(topics, await topics.AcquireAsync(subject, cancellationToken));
 
     /// <summary>A reference on an already open, healthy topic, or false; never opens a broker subscription.</summary>
     public bool TryAcquireOpen(string subject, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Topic? topic) => topics.TryAcquireOpen(subject, out topic);
+
+    public void Release(Topic topic) => topics.Release(topic);
 
     /// <summary>Opens the subject's topic in the background (it lingers), so later requests find it open.</summary>
     public void Warm(string subject) => _ = Task.Run(async () =>
@@ -31,22 +36,13 @@ internal sealed partial class SessionHost(TopicRegistry topics, SessionRegistry 
     });
 
     /// <summary>
-    /// Runs until the session ends. <paramref name="cursorText"/> absent means "from now"; malformed or unservable
-    /// cursors make the session start with a reset signal.
+    /// Runs a session until it ends. <paramref name="cursorText"/> absent means "from now"; malformed or unservable
+    /// cursors make the session start with a reset signal. <paramref name="ended"/> is the wire's end signal;
+    /// <paramref name="abortWire"/> cuts the wire without a goodbye (a stuck write, the drain's last resort).
     /// </summary>
-    public async Task<CloseReason> RunAsync(
-        PushRoute route,
-        RouteConfig routeConfig,
-        string subject,
-        Topic topic,
-        string? cursorText,
-        ISessionWriter writer,
-        SessionMode mode,
-        TimeSpan wait,
-        CancellationToken requestAborted,
-        DateTimeOffset? tokenExpiry = null,
-        string? clientKey = null)
+    public async Task<CloseReason> RunAsync(Subscription subscription, SessionStart start, string? cursorText, ISessionWriter writer, Action abortWire, CancellationToken ended)
     {
+        var topic = subscription.Topic;
         var cursor = Cursor.Parse(cursorText, out var parsed) switch
         {
             CursorParse.Absent => topic.Head,
@@ -56,18 +52,18 @@ internal sealed partial class SessionHost(TopicRegistry topics, SessionRegistry 
             _ => new Cursor("malformed", 0),
         };
 
-        var session = new PushSession(route, routeConfig, subject, topic, cursor, writer, mode, services, requestAborted) { TokenExpiry = tokenExpiry, ClientKey = clientKey };
+        var session = new PushSession(start, topic, cursor, writer, services, abortWire, ended);
         var started = registry.Register(session);
         var reason = CloseReason.Error;
-        using var scope = mode == SessionMode.Stream ? Log.BeginSession(logger, session.Id, route.RouteId, writer.Transport.Name()) : null;
+        using var scope = start.Mode == SessionMode.Stream ? Log.BeginSession(logger, session.Id, start.Route.RouteId, writer.Transport.Name()) : null;
         try
         {
-            reason = await session.RunAsync(wait);
+            reason = await session.RunAsync();
             return reason;
         }
         catch (BrokerUnavailableException ex)
         {
-            Log.BrokerUnavailable(logger, subject, ex.Message);
+            Log.BrokerUnavailable(logger, start.Subject, ex.Message);
             reason = CloseReason.BrokerUnavailable;
             return reason;
         }
@@ -79,7 +75,7 @@ internal sealed partial class SessionHost(TopicRegistry topics, SessionRegistry 
         finally
         {
             registry.Unregister(session, started, reason);
-            if (mode == SessionMode.Stream)
+            if (start.Mode == SessionMode.Stream)
             {
                 Log.SessionEnded(logger, reason.Name());
             }
@@ -99,4 +95,15 @@ internal sealed partial class SessionHost(TopicRegistry topics, SessionRegistry 
         [LoggerMessage(2201, LogLevel.Warning, "Broker unavailable for {Subject}: {Reason}")]
         public static partial void BrokerUnavailable(ILogger logger, string subject, string reason);
     }
+}
+
+/// <summary>One request's reference on a subject's topic. Dispose releases it (the topic lingers for the next one).</summary>
+internal readonly struct Subscription(TopicRegistry topics, Topic topic) : IDisposable
+{
+    internal Topic Topic => topic;
+
+    /// <summary>The newest cursor of the subject: negotiate's answer and the short-poll ETag.</summary>
+    public Cursor Head => topic.Head;
+
+    public void Dispose() => topics.Release(topic);
 }

@@ -5,14 +5,14 @@ using Yarp.ReverseProxy;
 namespace Gateway.Sessions;
 
 /// <summary>
-/// The instance's one timer (SignalR's connection manager idea): once a second it asks idle sessions for heartbeats,
-/// aborts sessions stuck writing to a client that stopped reading, closes sessions whose transport an operator just
-/// switched off, samples queue depth and closes unused topics. An idle session has no timer of its own.
+/// The instance's once-a-second pass over its sessions (SignalR's connection manager idea): it aborts sessions stuck
+/// writing to a client that stopped reading, closes sessions whose route or transport an operator just changed or
+/// switched off and those whose token expired, samples queue depth and closes unused topics. Heartbeats and long-poll
+/// deadlines come from the shared <see cref="TimerWheel"/>; an idle session has no timer of its own.
 /// </summary>
 internal sealed partial class SessionSweeper(
     SessionRegistry registry,
     TopicRegistry topics,
-    Watch.WatchRegistry watches,
     IProxyStateLookup proxyState,
     PushRouteTable routes,
     IOptionsMonitor<PushOptions> options,
@@ -37,7 +37,6 @@ internal sealed partial class SessionSweeper(
                 try
                 {
                     Sweep();
-                    watches.Sweep();
                     await topics.SweepAsync();
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -137,10 +136,6 @@ internal sealed partial class SessionSweeper(
                     session.Abort(CloseReason.Timeout);
                     continue;
                 }
-            }
-            else if (time.GetElapsedTime(session.LastWrite) >= session.Route.Heartbeat - (Period / 2))
-            {
-                session.RequestHeartbeat();
             }
         }
 

@@ -3,30 +3,43 @@ using Gateway.Broker;
 namespace Gateway.Sessions;
 
 /// <summary>
-/// One subject's shared subscription on this instance: the broker feed, a bounded replay buffer of encoded events, and a
-/// signal that wakes the sessions waiting on it. Every session on the subject reads the same entries (and bytes).
+/// One subject's shared subscription on this instance: the broker feed, a replay ring of encoded events and the
+/// sessions parked on it. Every session on the subject reads the same entries (and bytes). A session that has read
+/// everything parks here (<see cref="Read"/> with a waiter) and is woken by the next append: no task, timer or
+/// completion source per wait. The ring grows on demand up to its count bound and is also bounded in bytes, per
+/// subject and across all subjects (<see cref="ReplayBudget"/>); a cursor older than the ring is served from the
+/// broker's history (Topic.History.cs). See docs/decisions.md ("Delivery core").
 /// </summary>
 internal sealed partial class Topic : IAsyncDisposable
 {
+    /// <summary>Sessions woken inline on the feed's thread; above this the wake-ups go out in chunks of this size.</summary>
+    internal const int WakeChunk = 64;
+
     private readonly ISubjectFeed _feed;
     private readonly Lock _lock = new();
-    private readonly EventEntry?[] _ring;
+    private readonly int _capacity;
+    private readonly long _maxBytes;
+    private readonly ReplayBudget _budget;
     private readonly CancellationTokenSource _stop = new();
     private readonly Observability.GatewayMetrics _metrics;
     private readonly ILogger _logger;
-    private TaskCompletionSource _changed = NewSignal();
+    private readonly List<ITopicWaiter> _waiters = [];
+    private EventEntry?[] _ring = new EventEntry?[8];
     private long _appended;      // total entries ever appended (local index of the next one)
-    private long _firstValid;    // local index of the oldest entry of the current epoch
+    private long _first;         // local index of the oldest entry still in the ring
+    private long _bytes;         // bytes the ring's entries account for
     private ulong _evictedThrough; // sequence of the newest entry no longer in the ring (or the start)
     private ulong _head;          // newest sequence
     private string _epoch;
     private Task _pump = Task.CompletedTask;
 
-    public Topic(string subject, ISubjectFeed feed, int capacity, Observability.GatewayMetrics metrics, ILogger logger)
+    public Topic(string subject, ISubjectFeed feed, int capacity, long maxBytes, ReplayBudget budget, Observability.GatewayMetrics metrics, ILogger logger)
     {
         Subject = subject;
         _feed = feed;
-        _ring = new EventEntry?[capacity];
+        _capacity = capacity;
+        _maxBytes = maxBytes;
+        _budget = budget;
         _metrics = metrics;
         _logger = logger;
         _epoch = feed.Epoch;
@@ -35,17 +48,27 @@ internal sealed partial class Topic : IAsyncDisposable
 
     public string Subject { get; }
 
-    /// <summary>Sessions and polls currently holding the topic (managed by <see cref="TopicRegistry"/>).</summary>
-    internal int References;
-
-    internal long ReleasedAtTicks;
-
     /// <summary>Set when the feed failed: sessions reconnect, and the registry opens a fresh topic.</summary>
     public bool Faulted { get; private set; }
 
     public long Appended => Volatile.Read(ref _appended);
 
     public ISubjectFeed Feed => _feed;
+
+    /// <summary>Sessions parked waiting for the next event.</summary>
+    public int Waiting
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _waiters.Count;
+            }
+        }
+    }
+
+    /// <summary>Bytes the replay ring holds now.</summary>
+    public long Bytes => Interlocked.Read(ref _bytes);
 
     /// <summary>The newest cursor: where a client without a cursor starts.</summary>
     public Cursor Head
@@ -62,14 +85,14 @@ internal sealed partial class Topic : IAsyncDisposable
     public void Start() => _pump = PumpAsync(_stop.Token);
 
     /// <summary>
-    /// Reads up to <paramref name="max"/> entries after <paramref name="after"/> into <paramref name="into"/>.
-    /// When nothing is newer, <paramref name="wait"/> completes on the next append.
+    /// Reads up to <paramref name="max"/> entries after <paramref name="after"/> into <paramref name="into"/>. When
+    /// nothing is newer and <paramref name="waiter"/> is given, it is parked (atomically with the read, so no append can
+    /// slip between) and woken once by the next append or fault.
     /// </summary>
-    public TopicRead Read(Cursor after, int max, List<EventEntry> into, out Task wait)
+    public TopicRead Read(Cursor after, int max, List<EventEntry> into, ITopicWaiter? waiter = null)
     {
         lock (_lock)
         {
-            wait = _changed.Task;
             if (Faulted)
             {
                 return TopicRead.Faulted;
@@ -82,8 +105,9 @@ internal sealed partial class Topic : IAsyncDisposable
 
             // A cursor of this epoch ahead of our head comes from an instance that has seen more of the stream (sequences
             // are stream-wide): it is valid, and entries at or below it are skipped when they arrive here.
-            if (after.Sequence > _head)
+            if (after.Sequence >= _head)
             {
+                Park(waiter);
                 return TopicRead.Empty;
             }
 
@@ -92,14 +116,12 @@ internal sealed partial class Topic : IAsyncDisposable
                 return TopicRead.NeedsHistory;
             }
 
-            var first = Math.Max(_appended - _ring.Length, _firstValid);
-
             // Binary search the first entry with a greater sequence.
-            long lo = first, hi = _appended;
+            long lo = _first, hi = _appended;
             while (lo < hi)
             {
                 var mid = lo + ((hi - lo) / 2);
-                if (_ring[mid % _ring.Length]!.Sequence <= after.Sequence)
+                if (At(mid).Sequence <= after.Sequence)
                 {
                     lo = mid + 1;
                 }
@@ -111,10 +133,40 @@ internal sealed partial class Topic : IAsyncDisposable
 
             for (var i = lo; i < _appended && into.Count < max; i++)
             {
-                into.Add(_ring[i % _ring.Length]!);
+                into.Add(At(i));
             }
 
-            return into.Count > 0 ? TopicRead.Events : TopicRead.Empty;
+            if (into.Count > 0)
+            {
+                return TopicRead.Events;
+            }
+
+            Park(waiter);
+            return TopicRead.Empty;
+        }
+    }
+
+    /// <summary>Takes a parked session off the topic (it ended); O(1).</summary>
+    public void Unpark(ITopicWaiter waiter)
+    {
+        lock (_lock)
+        {
+            var slot = waiter.WaiterSlot;
+            if (slot < 0 || slot >= _waiters.Count || !ReferenceEquals(_waiters[slot], waiter))
+            {
+                return;
+            }
+
+            var last = _waiters.Count - 1;
+            if (slot != last)
+            {
+                var moved = _waiters[last];
+                _waiters[slot] = moved;
+                moved.WaiterSlot = slot;
+            }
+
+            _waiters.RemoveAt(last);
+            waiter.WaiterSlot = -1;
         }
     }
 
@@ -136,18 +188,14 @@ internal sealed partial class Topic : IAsyncDisposable
         lock (_lock)
         {
             var index = _appended - count - 1;
-            var first = Math.Max(_appended - _ring.Length, _firstValid);
-            if (index < first)
+            if (index < _first)
             {
                 return null;
             }
 
-            return new Cursor(_epoch, _ring[index % _ring.Length]!.Sequence);
+            return new Cursor(_epoch, At(index).Sequence);
         }
     }
-
-    /// <summary>Wraps history events (kept in the shared history page, see Topic.History.cs).</summary>
-    private EventEntry FromHistory(BrokerEvent e) => new(e, new Cursor(_epoch, e.Sequence).ToString(), -1);
 
     public string Epoch
     {
@@ -173,23 +221,192 @@ internal sealed partial class Topic : IAsyncDisposable
 
         await _feed.DisposeAsync();
         Fault();
+        lock (_lock)
+        {
+            _budget.Add(-_bytes);
+            _bytes = 0;
+            Array.Clear(_ring);
+        }
+
         _stop.Dispose();
         _historyLock.Dispose();
     }
 
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Appends one feed item and wakes the parked sessions. The feed's pump calls it; tests call it directly.</summary>
+    internal void Append(FeedItem item)
+    {
+        ITopicWaiter[]? woken;
+        int count;
+        lock (_lock)
+        {
+            switch (item)
+            {
+                case FeedEvent { Event: var e }:
+                    AppendEntry(new EventEntry(e, new Cursor(_epoch, e.Sequence).ToString(), _appended));
+                    _head = e.Sequence;
+                    break;
+                case FeedGap gap:
+                    EvictAll();
+                    _epoch = gap.NewEpoch;
+                    _head = _evictedThrough = gap.NewStartSequence;
+                    Log.Gap(_logger, Subject, gap.NewEpoch);
+                    break;
+            }
+
+            woken = TakeWaiters(out count);
+        }
+
+        Wake(woken, count);
+    }
+
+    /// <summary>Wraps history events (kept in the shared history page, see Topic.History.cs).</summary>
+    private EventEntry FromHistory(BrokerEvent e) => new(e, new Cursor(_epoch, e.Sequence).ToString(), -1);
+
+    private EventEntry At(long index) => _ring[index & (_ring.Length - 1)]!;
+
+    private void Park(ITopicWaiter? waiter)
+    {
+        if (waiter is not null && waiter.WaiterSlot < 0)
+        {
+            waiter.WaiterSlot = _waiters.Count;
+            _waiters.Add(waiter);
+        }
+    }
+
+    private void AppendEntry(EventEntry entry)
+    {
+        var count = _appended - _first;
+        if (count == _ring.Length)
+        {
+            if (_ring.Length < _capacity)
+            {
+                Grow();
+            }
+            else
+            {
+                EvictOldest();
+            }
+        }
+
+        _ring[_appended & (_ring.Length - 1)] = entry;
+        _appended++;
+        _bytes += entry.Cost;
+        _budget.Add(entry.Cost);
+
+        // Bytes bound the ring as well as the count (a few large events must not hold megabytes per subject), and so does
+        // the instance-wide budget: the subject that appends pays by evicting its own oldest entries. The newest entry
+        // always stays, so the live window is never empty.
+        while (_appended - _first > 1 && (_bytes > _maxBytes || _budget.Over))
+        {
+            EvictOldest();
+        }
+    }
+
+    private void Grow()
+    {
+        var bigger = new EventEntry?[Math.Min(_ring.Length * 2, RoundUpPow2(_capacity))];
+        for (var i = _first; i < _appended; i++)
+        {
+            bigger[i & (bigger.Length - 1)] = At(i);
+        }
+
+        _ring = bigger;
+    }
+
+    private void EvictOldest()
+    {
+        var slot = _first & (_ring.Length - 1);
+        var evicted = _ring[slot]!;
+        _ring[slot] = null;
+        _first++;
+        _evictedThrough = evicted.Sequence;
+        _bytes -= evicted.Cost;
+        _budget.Add(-evicted.Cost);
+    }
+
+    private void EvictAll()
+    {
+        Array.Clear(_ring);
+        _budget.Add(-_bytes);
+        _bytes = 0;
+        _first = _appended;
+    }
+
+    private static int RoundUpPow2(int n) => (int)Math.Min(1 << 30, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(8, n)));
+
+    private ITopicWaiter[]? TakeWaiters(out int count)
+    {
+        count = _waiters.Count;
+        if (count == 0)
+        {
+            return null;
+        }
+
+        var woken = System.Buffers.ArrayPool<ITopicWaiter>.Shared.Rent(count);
+        for (var i = 0; i < count; i++)
+        {
+            var w = _waiters[i];
+            w.WaiterSlot = -1;
+            woken[i] = w;
+        }
+
+        _waiters.Clear();
+        if (_waiters.Capacity > 4096 && count < 1024)
+        {
+            // A crowd left: do not keep its list.
+            _waiters.Capacity = 1024;
+        }
+
+        return woken;
+    }
+
+    /// <summary>
+    /// Wakes parked sessions outside the lock. A small crowd runs inline on this thread (each session writes its batch
+    /// and returns at its flush); a large one is split into chunks queued to the thread pool, so the work spreads over
+    /// the cores without one work item per session.
+    /// </summary>
+    private static void Wake(ITopicWaiter[]? woken, int count)
+    {
+        if (woken is null)
+        {
+            return;
+        }
+
+        if (count <= WakeChunk)
+        {
+            WakeRange(woken, 0, count);
+            System.Buffers.ArrayPool<ITopicWaiter>.Shared.Return(woken, clearArray: true);
+            return;
+        }
+
+        var batch = new WakeBatch(woken, count);
+        for (var start = WakeChunk; start < count; start += WakeChunk)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Batch.Run(s.Start), (Batch: batch, Start: start), preferLocal: false);
+        }
+
+        batch.Run(0);
+    }
+
+    private static void WakeRange(ITopicWaiter[] woken, int start, int end)
+    {
+        for (var i = start; i < end; i++)
+        {
+            woken[i].Wake(inline: true);
+        }
+    }
 
     private void Fault()
     {
-        TaskCompletionSource signal;
+        ITopicWaiter[]? woken;
+        int count;
         lock (_lock)
         {
             Faulted = true;
-            signal = _changed;
-            _changed = NewSignal();
+            woken = TakeWaiters(out count);
         }
 
-        signal.TrySetResult();
+        Wake(woken, count);
     }
 
     private async Task PumpAsync(CancellationToken cancellationToken)
@@ -198,38 +415,8 @@ internal sealed partial class Topic : IAsyncDisposable
         {
             await foreach (var item in _feed.ReadAllAsync(cancellationToken))
             {
-                TaskCompletionSource signal;
-                lock (_lock)
-                {
-                    switch (item)
-                    {
-                        case FeedEvent { Event: var e }:
-                            var entry = new EventEntry(e, new Cursor(_epoch, e.Sequence).ToString(), _appended);
-                            var slot = _appended % _ring.Length;
-                            if (_ring[slot] is { } evicted)
-                            {
-                                _evictedThrough = evicted.Sequence;
-                            }
-
-                            _ring[slot] = entry;
-                            _appended++;
-                            _head = e.Sequence;
-                            break;
-                        case FeedGap gap:
-                            Array.Clear(_ring);
-                            _firstValid = _appended;
-                            _epoch = gap.NewEpoch;
-                            _head = _evictedThrough = gap.NewStartSequence;
-                            Log.Gap(_logger, Subject, gap.NewEpoch);
-                            break;
-                    }
-
-                    signal = _changed;
-                    _changed = NewSignal();
-                }
-
+                Append(item);
                 _metrics.EventsReceived.Inc();
-                signal.TrySetResult();
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -247,6 +434,21 @@ internal sealed partial class Topic : IAsyncDisposable
         }
     }
 
+    /// <summary>One wake-up's sessions, shared by its chunks; the array goes back to the pool after the last chunk.</summary>
+    private sealed class WakeBatch(ITopicWaiter[] woken, int count)
+    {
+        private int _pending = (count + WakeChunk - 1) / WakeChunk;
+
+        public void Run(int start)
+        {
+            WakeRange(woken, start, Math.Min(count, start + WakeChunk));
+            if (Interlocked.Decrement(ref _pending) == 0)
+            {
+                System.Buffers.ArrayPool<ITopicWaiter>.Shared.Return(woken, clearArray: true);
+            }
+        }
+    }
+
     private static partial class Log
     {
         [LoggerMessage(2000, LogLevel.Warning, "Feed for {Subject} may have lost events; new epoch {Epoch}, sessions are reset")]
@@ -255,6 +457,15 @@ internal sealed partial class Topic : IAsyncDisposable
         [LoggerMessage(2001, LogLevel.Warning, "Feed for {Subject} failed: {Reason}")]
         public static partial void FeedFailed(ILogger logger, string subject, string reason);
     }
+}
+
+/// <summary>A session parked on a topic. <see cref="WaiterSlot"/> is the topic's bookkeeping, guarded by its lock.</summary>
+internal interface ITopicWaiter
+{
+    int WaiterSlot { get; set; }
+
+    /// <summary>Called once per park when the topic changes. <paramref name="inline"/>: the caller lets the session run on its thread.</summary>
+    void Wake(bool inline);
 }
 
 internal enum TopicRead

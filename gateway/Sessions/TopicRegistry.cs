@@ -18,6 +18,10 @@ internal sealed class TopicRegistry(
     private readonly Dictionary<string, Entry> _topics = new(StringComparer.Ordinal);
     private readonly List<Entry> _retired = [];
     private readonly ILogger _logger = loggerFactory.CreateLogger<Topic>();
+    private readonly ReplayBudget _budget = new(options.Value.ReplayTotalBytes);
+
+    /// <summary>Replay memory held by every topic of the instance.</summary>
+    public ReplayBudget Budget => _budget;
 
     public int Count
     {
@@ -189,7 +193,7 @@ internal sealed class TopicRegistry(
     {
         await Task.Yield();
         var feed = await broker.OpenFeedAsync(subject, CancellationToken.None);
-        var topic = new Topic(subject, feed, options.Value.ReplayBufferSize, metrics, _logger);
+        var topic = new Topic(subject, feed, options.Value.ReplayBufferSize, options.Value.ReplayBufferBytes, _budget, metrics, _logger);
         topic.Start();
         metrics.BrokerSubscriptionsOpened.Inc();
         return topic;

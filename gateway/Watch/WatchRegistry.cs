@@ -59,7 +59,7 @@ internal sealed class WatchRegistry(
         }
     }
 
-    /// <summary>Stops watchers nobody has used for three intervals. Called by the session sweep.</summary>
+    /// <summary>Stops watchers nobody has used for three intervals. Called by the watch sweeper.</summary>
     public void Sweep()
     {
         List<Entry>? stop = null;

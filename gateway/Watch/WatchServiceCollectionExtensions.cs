@@ -17,6 +17,7 @@ internal static class WatchServiceCollectionExtensions
             ? sp.GetRequiredService<KvWatchLease>()
             : sp.GetRequiredService<LocalWatchLease>());
         services.TryAddSingleton<WatchRegistry>();
+        services.AddHostedService<WatchSweeper>();
         return services;
     }
 }

@@ -9,7 +9,7 @@ namespace Gateway.Transports.LongPolling;
 /// Long polling: answers at once when anything is newer than the cursor, else holds until an event or the wait ends.
 /// The cursor in every answer guarantees nothing falls between two polls.
 /// </summary>
-internal sealed class LongPollingTransport(SessionHost host) : IPushTransport
+internal sealed class LongPollingTransport : IPushTransport
 {
     /// <summary>The wait is clamped to 1..55 s: inside YARP's 100 s and common proxies' 60 s idle timeouts.</summary>
     public static readonly TimeSpan MinWait = TimeSpan.FromSeconds(1);
@@ -18,13 +18,12 @@ internal sealed class LongPollingTransport(SessionHost host) : IPushTransport
 
     public TransportKind Kind => TransportKind.LongPolling;
 
-    public async Task<CloseReason> RunAsync(PushContext context, Topic topic)
-    {
-        var http = context.Http;
-        var wait = ParseWait(http.Request.Query["wait"], host.Services.Push.CurrentValue.LongPollDefaultWait);
+    public SessionMode Mode => SessionMode.LongPoll;
 
-        var writer = new PollResponseWriter(http.Response, TransportKind.LongPolling, context.Route.PollInterval);
-        return await host.RunAsync(context.Route, context.RouteConfig, context.Subject, topic, context.CursorText, writer, SessionMode.LongPoll, wait, http.RequestAborted);
+    public ValueTask<ITransportConnection?> OpenAsync(TransportOpening opening)
+    {
+        var wait = ParseWait(opening.Http.Request.Query["wait"], opening.Options.LongPollDefaultWait);
+        return ValueTask.FromResult<ITransportConnection?>(new PollResponseWriter(opening.Http, TransportKind.LongPolling, opening.Route.PollInterval, wait));
     }
 
     /// <summary>Out-of-range waits are clamped to 1..55 s, not refused: a client with a wrong constant still works.</summary>
@@ -33,6 +32,6 @@ internal sealed class LongPollingTransport(SessionHost host) : IPushTransport
             ? TimeSpan.FromSeconds(Math.Clamp(seconds, MinWait.TotalSeconds, MaxWait.TotalSeconds))
             : fallback;
 
-    public Task RejectAsync(PushContext context, int status, string reason, TimeSpan retryAfter) =>
-        WireErrors.WriteAsync(context.Http, status, reason, "Polls are refused right now; retry after the advised delay.", retryAfter: retryAfter);
+    public Task RejectAsync(HttpContext http, int status, string reason, TimeSpan retryAfter) =>
+        WireErrors.WriteAsync(http, status, reason, "Polls are refused right now; retry after the advised delay.", retryAfter: retryAfter);
 }

@@ -8,9 +8,23 @@ namespace Gateway.Transports.Polling;
 /// Writes one poll answer: <c>{"events":[...],"cursor":"..."}</c> plus <c>"reset":true</c> or <c>"reconnect":{...}</c>.
 /// The event items are the same bytes the WebSocket sends, so fan-out encodes JSON once for three transports.
 /// </summary>
-internal sealed class PollResponseWriter(HttpResponse response, TransportKind transport, TimeSpan pollInterval) : ISessionWriter
+internal sealed class PollResponseWriter(HttpContext http, TransportKind transport, TimeSpan pollInterval, TimeSpan wait) : ISessionWriter, ITransportConnection
 {
+    private readonly HttpResponse _response = http.Response;
+
     public TransportKind Transport => transport;
+
+    public ISessionWriter Writer => this;
+
+    public CancellationToken Ended => http.RequestAborted;
+
+    public TimeSpan Wait => wait;
+
+    public void Abort() => http.Abort();
+
+    public ValueTask<CloseReason> CompleteAsync(CloseReason reason) => ValueTask.FromResult(reason);
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     public bool Written { get; private set; }
 
@@ -38,16 +52,16 @@ internal sealed class PollResponseWriter(HttpResponse response, TransportKind tr
 
         Written = true;
         var cursorText = cursor.ToString();
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "application/json";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Poll-Interval"] = PollInterval.Header(pollInterval);
+        _response.StatusCode = StatusCodes.Status200OK;
+        _response.ContentType = "application/json";
+        _response.Headers.CacheControl = "no-cache";
+        _response.Headers["X-Poll-Interval"] = PollInterval.Header(pollInterval);
         if (transport == TransportKind.Polling)
         {
-            response.Headers.ETag = $"\"{cursorText}\"";
+            _response.Headers.ETag = $"\"{cursorText}\"";
         }
 
-        var body = response.BodyWriter;
+        var body = _response.BodyWriter;
         body.Write("{\"events\":["u8);
         for (var i = 0; i < events.Count; i++)
         {

@@ -7,30 +7,33 @@ namespace Gateway.Transports.Polling;
 /// Short polling with ETag/304: the ETag is the newest cursor, so an unchanged subject costs one comparison and no
 /// backend or broker work, however many clients poll it.
 /// </summary>
-internal sealed class PollingTransport(SessionHost host) : IPushTransport
+internal sealed class PollingTransport : IPushTransport
 {
     public TransportKind Kind => TransportKind.Polling;
 
-    public async Task<CloseReason> RunAsync(PushContext context, Topic topic)
+    public SessionMode Mode => SessionMode.Poll;
+
+    public ValueTask<ITransportConnection?> OpenAsync(TransportOpening opening) =>
+        ValueTask.FromResult<ITransportConnection?>(new PollResponseWriter(opening.Http, TransportKind.Polling, opening.Route.PollInterval, TimeSpan.Zero));
+
+    /// <summary>Answers <c>304</c> when the client's <c>If-None-Match</c> is the subject's newest cursor; false otherwise.</summary>
+    public static bool TryAnswerNotModified(HttpContext http, string head, TimeSpan interval)
     {
-        var http = context.Http;
-        var head = topic.Head.ToString();
-        var interval = context.Route.PollInterval;
         foreach (var candidate in http.Request.Headers.IfNoneMatch)
         {
-            if (candidate is not null && (candidate == $"\"{head}\"" || candidate == $"W/\"{head}\""))
+            if (candidate is not null && candidate.Length == head.Length + 2 + (candidate.StartsWith("W/", StringComparison.Ordinal) ? 2 : 0) &&
+                candidate.AsSpan(candidate.Length - head.Length - 1, head.Length).SequenceEqual(head))
             {
                 http.Response.StatusCode = StatusCodes.Status304NotModified;
                 http.Response.Headers.ETag = $"\"{head}\"";
                 http.Response.Headers["X-Poll-Interval"] = PollInterval.Header(interval);
-                return CloseReason.Completed;
+                return true;
             }
         }
 
-        var writer = new PollResponseWriter(http.Response, TransportKind.Polling, interval);
-        return await host.RunAsync(context.Route, context.RouteConfig, context.Subject, topic, context.CursorText, writer, SessionMode.Poll, TimeSpan.Zero, http.RequestAborted);
+        return false;
     }
 
-    public Task RejectAsync(PushContext context, int status, string reason, TimeSpan retryAfter) =>
-        WireErrors.WriteAsync(context.Http, status, reason, "Polls are refused right now; retry after the advised delay.", retryAfter: retryAfter);
+    public Task RejectAsync(HttpContext http, int status, string reason, TimeSpan retryAfter) =>
+        WireErrors.WriteAsync(http, status, reason, "Polls are refused right now; retry after the advised delay.", retryAfter: retryAfter);
 }

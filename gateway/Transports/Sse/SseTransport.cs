@@ -10,26 +10,24 @@ namespace Gateway.Transports.Sse;
 /// Server-Sent Events. Standard <c>EventSource</c> gives up for good on any non-200 answer, so even a refusal is a
 /// 200 stream carrying <c>retry:</c> and a <c>gateway.reconnect</c> event.
 /// </summary>
-internal sealed class SseTransport(SessionHost host) : IPushTransport
+internal sealed class SseTransport : IPushTransport
 {
     public TransportKind Kind => TransportKind.Sse;
 
-    public async Task<CloseReason> RunAsync(PushContext context, Topic topic)
-    {
-        var http = context.Http;
-        StartStream(http, host.Services.Push.CurrentValue.ReconnectDelay);
-        await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
+    public SessionMode Mode => SessionMode.Stream;
 
-        var writer = new SseWriter(http.Response.BodyWriter);
-        return await host.RunAsync(context.Route, context.RouteConfig, context.Subject, topic, context.CursorText, writer, SessionMode.Stream, TimeSpan.Zero, http.RequestAborted, context.TokenExpiry, context.ClientKey);
+    public async ValueTask<ITransportConnection?> OpenAsync(TransportOpening opening)
+    {
+        var http = opening.Http;
+        StartStream(http, opening.Options.ReconnectDelay);
+        var flushed = await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
+        return flushed.IsCompleted || flushed.IsCanceled ? null : new SseWriter(http);
     }
 
-    public async Task RejectAsync(PushContext context, int status, string reason, TimeSpan retryAfter)
+    public async Task RejectAsync(HttpContext http, int status, string reason, TimeSpan retryAfter)
     {
-        var http = context.Http;
         StartStream(http, retryAfter);
-        var writer = new SseWriter(http.Response.BodyWriter);
-        await writer.WriteReconnectAsync(reason, retryAfter, http.RequestAborted);
+        await new SseWriter(http).WriteReconnectAsync(reason, retryAfter, http.RequestAborted);
     }
 
     private static void StartStream(HttpContext http, TimeSpan retry)

@@ -6,26 +6,36 @@ using Gateway.Sessions;
 
 namespace Gateway.Transports.Sse;
 
-/// <summary>Writes the event stream. Control signals are SSE events named <c>gateway.*</c> so applications can ignore them.</summary>
-internal sealed class SseWriter(PipeWriter output) : ISessionWriter
+/// <summary>
+/// Writes the event stream and is its connection: the end signal is the request's. A batch is the events' shared frames
+/// concatenated and one flush. Control signals are SSE events named <c>gateway.*</c> so applications can ignore them.
+/// </summary>
+internal sealed class SseWriter(HttpContext http) : ISessionWriter, ITransportConnection
 {
     private static readonly byte[] Heartbeat = ": heartbeat\n\n"u8.ToArray();
+    private readonly PipeWriter _output = http.Response.BodyWriter;
 
     public TransportKind Transport => TransportKind.Sse;
 
-    public async ValueTask WriteEventsAsync(IReadOnlyList<EventEntry> events, Cursor cursor, CancellationToken cancellationToken)
+    public ISessionWriter Writer => this;
+
+    public CancellationToken Ended => http.RequestAborted;
+
+    public TimeSpan Wait => TimeSpan.Zero;
+
+    public ValueTask WriteEventsAsync(IReadOnlyList<EventEntry> events, Cursor cursor, CancellationToken cancellationToken)
     {
-        foreach (var e in events)
+        for (var i = 0; i < events.Count; i++)
         {
-            output.Write(e.Sse);
+            _output.Write(events[i].Sse);
         }
 
-        await FlushAsync(cancellationToken);
+        return FlushAsync(cancellationToken);
     }
 
     public ValueTask WriteHeartbeatAsync(CancellationToken cancellationToken)
     {
-        output.Write(Heartbeat);
+        _output.Write(Heartbeat);
         return FlushAsync(cancellationToken);
     }
 
@@ -45,15 +55,39 @@ internal sealed class SseWriter(PipeWriter output) : ISessionWriter
         return WriteControlAsync($"retry: {ms}\nevent: gateway.reconnect\ndata: {{\"reason\":\"{reason}\",\"retryMs\":{ms}}}\n\n", cancellationToken);
     }
 
+    public void Abort() => http.Abort();
+
+    public ValueTask<CloseReason> CompleteAsync(CloseReason reason) => ValueTask.FromResult(reason);
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
     private ValueTask WriteControlAsync(string text, CancellationToken cancellationToken)
     {
-        output.Write(Encoding.UTF8.GetBytes(text));
+        _output.Write(Encoding.UTF8.GetBytes(text));
         return FlushAsync(cancellationToken);
     }
 
-    private async ValueTask FlushAsync(CancellationToken cancellationToken)
+    private ValueTask FlushAsync(CancellationToken cancellationToken)
     {
-        var result = await output.FlushAsync(cancellationToken);
+        var flush = _output.FlushAsync(cancellationToken);
+        if (!flush.IsCompletedSuccessfully)
+        {
+            return AwaitFlushAsync(flush);
+        }
+
+        // The common case: Kestrel took the bytes without back-pressure; no state machine.
+        var result = flush.Result;
+        if (result.IsCompleted || result.IsCanceled)
+        {
+            throw new OperationCanceledException("The client went away.");
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private static async ValueTask AwaitFlushAsync(ValueTask<FlushResult> flush)
+    {
+        var result = await flush;
         if (result.IsCompleted || result.IsCanceled)
         {
             throw new OperationCanceledException("The client went away.");

@@ -1,6 +1,6 @@
 using Gateway.Routing;
 
-namespace Gateway.Transports;
+namespace Gateway.Push;
 
 /// <summary>
 /// WebSocket and credentialed SSE check <c>Origin</c>: browsers send cookies cross-site on these, and neither is covered

@@ -1,6 +1,6 @@
 using Gateway.Routing;
 
-namespace Gateway.Transports;
+namespace Gateway.Push;
 
 /// <summary>
 /// Clients say why they fell back on their next request (<c>?fallbackFrom=websocket&amp;fallbackReason=timeout</c>), so

@@ -1,11 +1,13 @@
-using Gateway.Routing;
 using Yarp.ReverseProxy.Configuration;
 
-namespace Gateway.Transports;
+namespace Gateway.Routing;
 
 /// <summary>A request on a push route, its route settings and the subject its route values made.</summary>
 internal sealed record PushContext(HttpContext Http, PushRoute Route, RouteConfig RouteConfig, string Subject)
 {
+    /// <summary>The <c>HttpContext.Items</c> key the push endpoint sets on requests it answered (the edge skips them).</summary>
+    public const string HandledItem = "gw.push";
+
     /// <summary>The client key limits are kept by (set by admission).</summary>
     public string? ClientKey { get; set; }
 

@@ -1,7 +1,7 @@
 using Gateway.Broker;
 using Gateway.Routing;
 
-namespace Gateway.Transports.Upstream;
+namespace Gateway.Push.Upstream;
 
 /// <summary>Publishes client-to-server messages to the route's <c>Push.Upstream</c> subject (WebSocket frames and HTTP POST).</summary>
 internal sealed class UpstreamPublisher(IEventBroker broker, Observability.GatewayMetrics metrics)

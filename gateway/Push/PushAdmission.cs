@@ -1,7 +1,8 @@
 using Gateway.Lifecycle;
+using Gateway.Routing;
 using Gateway.Sessions;
 
-namespace Gateway.Transports;
+namespace Gateway.Push;
 
 /// <summary>Decides whether a new push connection, negotiation or poll may start now.</summary>
 internal sealed class PushAdmission(

@@ -1,4 +1,4 @@
-namespace Gateway.Transports.Upstream;
+namespace Gateway.Push.Upstream;
 
 /// <summary>A per-connection token bucket for client publishes (burst = two seconds' worth). Not thread-safe: one receive loop owns it.</summary>
 internal sealed class UpstreamBucket(int ratePerSecond, TimeProvider time)

@@ -1,0 +1,49 @@
+using Gateway.Broker;
+using Gateway.Push.Upstream;
+using Gateway.Routing;
+using Gateway.Sessions;
+using Gateway.Transports;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Push;
+
+/// <summary><c>POST {path}</c>: one client message published to the route's <c>Push.Upstream</c> subject, answered 202.</summary>
+internal sealed class UpstreamEndpoint(UpstreamPublisher publisher, IOptionsMonitor<PushOptions> options)
+{
+    public UpstreamPublisher Publisher => publisher;
+
+    public async Task HandleAsync(PushContext context)
+    {
+        var http = context.Http;
+        if (context.Route.Upstream is null)
+        {
+            publisher.Count(context.Route, "not_allowed");
+            http.Response.Headers.Allow = "GET";
+            await WireErrors.WriteAsync(http, 405, "upstream_not_allowed", "This route does not accept client messages.");
+            return;
+        }
+
+        var data = await LimitedBody.ReadAsync(http, options.CurrentValue.MaxMessageBytes);
+        if (data is null)
+        {
+            return;
+        }
+
+        if (!EventEncoding.IsJson(data))
+        {
+            await WireErrors.WriteAsync(http, 400, "invalid_json", "The body must be one JSON value (in UTF-8).");
+            return;
+        }
+
+        var outcome = await publisher.PublishAsync(context, http.Request.Headers[GatewayHeaders.EventType], data, http.RequestAborted);
+        if (outcome.Error is not null)
+        {
+            var status = outcome.Error == "broker_unavailable" ? 503 : 400;
+            await WireErrors.WriteAsync(http, status, outcome.Error, outcome.Message!, retryAfter: status == 503 ? TimeSpan.FromSeconds(2) : null);
+            return;
+        }
+
+        http.Response.StatusCode = StatusCodes.Status202Accepted;
+        await http.Response.WriteAsJsonAsync(new Transports.Wire.PublishAck("ack", null, outcome.Subject!), Transports.Wire.GatewayJsonContext.Default.PublishAck, "application/json", http.RequestAborted);
+    }
+}
