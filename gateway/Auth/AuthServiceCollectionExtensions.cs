@@ -59,6 +59,13 @@ internal static class AuthServiceCollectionExtensions
                 // EventSource and browsers' WebSocket cannot set headers: push clients send the token as access_token.
                 OnMessageReceived = context =>
                 {
+                    // A bearer token on the management port is the management token, not a user's JWT.
+                    if (context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<Management.ManagementEndpoint>() is not null)
+                    {
+                        context.NoResult();
+                        return Task.CompletedTask;
+                    }
+
                     if (string.IsNullOrEmpty(context.Request.Headers.Authorization) &&
                         context.Request.Query.TryGetValue("access_token", out var token) && !string.IsNullOrEmpty(token))
                     {

@@ -1,22 +1,16 @@
-using System.Text.Json;
 using Gateway.Broker;
 using Gateway.Lifecycle;
 using Gateway.Routing;
 using Gateway.Sessions;
 using Gateway.Transports;
 using Gateway.Transports.Wire;
-using Prometheus;
+using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy;
 
 namespace Gateway.Management;
 
-/// <summary>
-/// The management port: <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c>, <c>POST /publish/{subject}</c>,
-/// <c>POST /admin/drain</c>, <c>GET /admin/routes</c>. Nothing else answers there.
-/// </summary>
-internal sealed partial class ManagementMiddleware(
-    RequestDelegate next,
-    int port,
+/// <summary>The operator endpoints: <c>POST /publish/{subject}</c>, <c>POST /admin/drain</c>, <c>GET /admin/routes</c>.</summary>
+internal sealed partial class ManagementHandlers(
     IEventBroker broker,
     DrainCoordinator drain,
     SessionRegistry sessions,
@@ -24,80 +18,11 @@ internal sealed partial class ManagementMiddleware(
     IProxyStateLookup proxy,
     PushRouteTable routes,
     IHostApplicationLifetime lifetime,
-    Microsoft.Extensions.Options.IOptions<DrainOptions> drainOptions,
-    Microsoft.Extensions.Options.IOptionsMonitor<PushOptions> pushOptions,
-    ILogger<ManagementMiddleware> logger)
+    IOptions<DrainOptions> drainOptions,
+    IOptionsMonitor<PushOptions> pushOptions,
+    ILogger<ManagementHandlers> logger)
 {
-    public async Task InvokeAsync(HttpContext context)
-    {
-        if (context.Connection.LocalPort != port)
-        {
-            await next(context);
-            return;
-        }
-
-        var path = context.Request.Path.Value ?? "/";
-        var get = HttpMethods.IsGet(context.Request.Method);
-        var post = HttpMethods.IsPost(context.Request.Method);
-        switch (path)
-        {
-            case "/healthz" when get:
-                context.Response.ContentType = "text/plain";
-                await context.Response.WriteAsync("ok");
-                return;
-            case "/readyz" when get:
-                await ReadyAsync(context);
-                return;
-            case "/metrics" when get:
-                context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-                await metrics.Registry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted);
-                return;
-            case "/admin/drain" when post:
-                await DrainAsync(context);
-                return;
-            case "/admin/routes" when get:
-                await RoutesAsync(context);
-                return;
-        }
-
-        if (path.StartsWith("/publish/", StringComparison.Ordinal) && post)
-        {
-            await PublishAsync(context, path["/publish/".Length..]);
-            return;
-        }
-
-        await WireErrors.WriteAsync(context, 404, "not_found", "Management endpoints: /healthz, /readyz, /metrics, POST /publish/{subject}, POST /admin/drain, GET /admin/routes.");
-    }
-
-    private async Task ReadyAsync(HttpContext context)
-    {
-        string? reason = null;
-        if (drain.IsDraining)
-        {
-            reason = "draining";
-        }
-        else if (!broker.IsConnected)
-        {
-            reason = "broker_unavailable";
-        }
-        else
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-            timeout.CancelAfter(TimeSpan.FromSeconds(2));
-            if (!await broker.PingAsync(timeout.Token))
-            {
-                reason = "broker_unavailable";
-            }
-        }
-
-        context.Response.StatusCode = reason is null ? 200 : 503;
-        context.Response.Headers.CacheControl = "no-store";
-        await context.Response.WriteAsJsonAsync(
-            new ReadinessResponse(reason is null ? "ready" : "unready", reason, broker.Kind.ToString(), drain.IsDraining, sessions.Count),
-            GatewayJsonContext.Default.ReadinessResponse);
-    }
-
-    private async Task DrainAsync(HttpContext context)
+    public async Task DrainAsync(HttpContext context)
     {
         var count = sessions.Count;
         var task = drain.DrainAsync();
@@ -108,10 +33,11 @@ internal sealed partial class ManagementMiddleware(
 
         Log.DrainRequested(logger, count);
         context.Response.StatusCode = StatusCodes.Status202Accepted;
+        context.Response.Headers.CacheControl = "no-store";
         await context.Response.WriteAsJsonAsync(new DrainResponse("draining", count, (int)drainOptions.Value.Window.TotalMilliseconds), GatewayJsonContext.Default.DrainResponse);
     }
 
-    private async Task RoutesAsync(HttpContext context)
+    public async Task RoutesAsync(HttpContext context)
     {
         var list = new List<RouteSummary>();
         foreach (var route in proxy.GetRoutes())
@@ -128,13 +54,14 @@ internal sealed partial class ManagementMiddleware(
                 sessions.CountForRoute(route.Config.RouteId)));
         }
 
+        context.Response.Headers.CacheControl = "no-store";
         await context.Response.WriteAsJsonAsync(list.ToArray(), GatewayJsonContext.Default.RouteSummaryArray);
     }
 
     /// <summary>The HTTP publish endpoint, for backends that do not speak NATS. The subject here is trusted (management port) but still checked.</summary>
-    private async Task PublishAsync(HttpContext context, string subject)
+    public async Task PublishAsync(HttpContext context)
     {
-        subject = Uri.UnescapeDataString(subject);
+        var subject = Uri.UnescapeDataString(context.GetRouteValue("subject") as string ?? string.Empty);
         if (!IsValidSubject(subject))
         {
             await WireErrors.WriteAsync(context, 400, "invalid_subject", "A subject is dot-separated tokens of [A-Za-z0-9_-], without wildcards.");
