@@ -18,7 +18,7 @@ internal sealed class ProxyMetricsMiddleware(Observability.GatewayMetrics metric
         var feature = context.GetReverseProxyFeature();
         var route = feature.Route.Config.RouteId;
         var cluster = feature.Cluster?.Config.ClusterId ?? "none";
-        metrics.ProxyRequests.WithLabels(route, cluster, context.Request.Method, context.Response.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
+        metrics.ProxyRequests.WithLabels(route, cluster, Observability.MethodLabel.Of(context.Request.Method), context.Response.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
         metrics.ProxyDuration.WithLabels(route, cluster).Observe(time.GetElapsedTime(started).TotalSeconds);
         if (context.Features.Get<IForwarderErrorFeature>() is { } error)
         {
