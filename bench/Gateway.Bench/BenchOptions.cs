@@ -8,7 +8,7 @@ internal sealed record BenchOptions
 {
     public const string Usage = """
         usage: Gateway.Bench [options]
-          --scenario NAME[,NAME...]         fanout, websocket, drain, storm, notify or all (default all)
+          --scenario NAME[,NAME...]         fanout, websocket, drain, storm, notify, peers or all (default all: all but peers)
           --subscribers N                   subscribers on one subject (default 1000)
           --events M                        events published per variant (default 2000)
           --rate R                          target publish rate of the paced variant, events/s (default 500)
@@ -30,6 +30,13 @@ internal sealed record BenchOptions
           --notify-subscribers N            SSE subscribers on /items/1/events (default 1000)
           --notify-writes W                 PUTs (and baseline publishes) per run (default 200)
           --notify-interval-ms I            one write every I ms (default 50)
+        peers (bench/peers.sh: the gateway against nchan, a Kestrel fan-out floor, nginx and bare YARP):
+          --quick                           smoke-test sizes (about two minutes)
+          --docs PATH                       also write the report there (bench/peers.sh: docs/benchmarks.md)
+          --nginx PATH                      default nginx on PATH, else /usr/sbin/nginx
+          --nchan-module PATH               default /usr/lib/nginx/modules/ngx_nchan_module.so
+          --wrk PATH                        default wrk on PATH
+          --floor-dll PATH, --yarp-dll PATH default bench/Gateway.Bench.Floor|Yarp/bin/Release/net10.0/*.dll
           --gateway-dll PATH                default gateway/bin/Release/net10.0/Gateway.dll
           --nats-server PATH                default $NATS_SERVER, else nats-server on PATH, else /usr/sbin/nats-server
           --results DIR                     default bench/results
@@ -75,6 +82,20 @@ internal sealed record BenchOptions
 
     public TimeSpan NotifyInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
+    public bool Quick { get; init; }
+
+    public string? DocsPath { get; init; }
+
+    public string Nginx { get; init; } = "";
+
+    public string NchanModule { get; init; } = "";
+
+    public string Wrk { get; init; } = "";
+
+    public string FloorDll { get; init; } = "";
+
+    public string YarpDll { get; init; } = "";
+
     public string RepositoryRoot { get; init; } = "";
 
     public string GatewayDll { get; init; } = "";
@@ -87,7 +108,7 @@ internal sealed record BenchOptions
     public static bool TryParse(string[] args, out BenchOptions options, out string? error)
     {
         var o = new BenchOptions();
-        string? gatewayDll = null, natsServer = null, results = null;
+        string? gatewayDll = null, natsServer = null, results = null, docs = null, nginx = null, nchanModule = null, wrk = null, floorDll = null, yarpDll = null;
         error = null;
         options = o;
         try
@@ -161,6 +182,27 @@ internal sealed record BenchOptions
                     case "--notify-interval-ms":
                         o = o with { NotifyInterval = TimeSpan.FromMilliseconds(Int(name, Next(), 1, 60_000)) };
                         break;
+                    case "--quick":
+                        o = o with { Quick = true };
+                        break;
+                    case "--docs":
+                        docs = Next();
+                        break;
+                    case "--nginx":
+                        nginx = Next();
+                        break;
+                    case "--nchan-module":
+                        nchanModule = Next();
+                        break;
+                    case "--wrk":
+                        wrk = Next();
+                        break;
+                    case "--floor-dll":
+                        floorDll = Next();
+                        break;
+                    case "--yarp-dll":
+                        yarpDll = Next();
+                        break;
                     case "--gateway-dll":
                         gatewayDll = Next();
                         break;
@@ -188,6 +230,12 @@ internal sealed record BenchOptions
             GatewayDll = Path.GetFullPath(gatewayDll ?? Path.Combine(root, "gateway", "bin", "Release", "net10.0", "Gateway.dll")),
             NatsServer = natsServer ?? FindNatsServer(),
             ResultsDirectory = Path.GetFullPath(results ?? Path.Combine(root, "bench", "results")),
+            DocsPath = docs is null ? null : Path.GetFullPath(docs),
+            Nginx = nginx ?? OnPath("nginx") ?? "/usr/sbin/nginx",
+            NchanModule = nchanModule ?? "/usr/lib/nginx/modules/ngx_nchan_module.so",
+            Wrk = wrk ?? OnPath("wrk") ?? "wrk",
+            FloorDll = Path.GetFullPath(floorDll ?? Path.Combine(root, "bench", "Gateway.Bench.Floor", "bin", "Release", "net10.0", "Gateway.Bench.Floor.dll")),
+            YarpDll = Path.GetFullPath(yarpDll ?? Path.Combine(root, "bench", "Gateway.Bench.Yarp", "bin", "Release", "net10.0", "Gateway.Bench.Yarp.dll")),
         };
         if (!File.Exists(options.GatewayDll))
         {
@@ -215,8 +263,9 @@ internal sealed record BenchOptions
                 "drain" => [ScenarioKind.Drain],
                 "storm" => [ScenarioKind.Storm],
                 "notify" => [ScenarioKind.Notify],
+                "peers" => [ScenarioKind.Peers],
                 "all" => AllScenarios,
-                _ => throw new FormatException($"--scenario takes fanout, websocket, drain, storm, notify or all, not '{part}'."),
+                _ => throw new FormatException($"--scenario takes fanout, websocket, drain, storm, notify, peers or all, not '{part}'."),
             };
             result.AddRange(kinds.Where(k => !result.Contains(k)));
         }
@@ -267,15 +316,20 @@ internal sealed record BenchOptions
             return configured;
         }
 
+        return OnPath("nats-server") ?? "/usr/sbin/nats-server";
+    }
+
+    private static string? OnPath(string name)
+    {
         foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
         {
-            var candidate = Path.Combine(dir, "nats-server");
+            var candidate = Path.Combine(dir, name);
             if (File.Exists(candidate))
             {
                 return candidate;
             }
         }
 
-        return "/usr/sbin/nats-server";
+        return null;
     }
 }

@@ -53,14 +53,18 @@ internal sealed class GatewayProcess : IAsyncDisposable
         StartAsync(dll, natsUrl, ConfigJson, cancellationToken);
 
     /// <summary>Starts the gateway with <paramref name="configJson"/> as its config file (routes, limits, drain settings).</summary>
-    public static async Task<GatewayProcess> StartAsync(string dll, string natsUrl, string configJson, CancellationToken cancellationToken)
+    public static Task<GatewayProcess> StartAsync(string dll, string natsUrl, string configJson, CancellationToken cancellationToken) =>
+        StartAsync(dll, natsUrl, configJson, "JetStream", cancellationToken);
+
+    /// <summary>As above, with <c>Gateway:Broker:Kind</c> = <paramref name="brokerKind"/> (<c>JetStream</c> or <c>Nats</c>).</summary>
+    public static async Task<GatewayProcess> StartAsync(string dll, string natsUrl, string configJson, string brokerKind, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             var gateway = new GatewayProcess(FreePort.Next(), FreePort.Next());
             try
             {
-                await gateway.RunAsync(dll, natsUrl, configJson, cancellationToken);
+                await gateway.RunAsync(dll, natsUrl, configJson, brokerKind, cancellationToken);
                 return gateway;
             }
             catch (InvalidOperationException) when (attempt < 3 && gateway._output.Contains("address already in use"))
@@ -92,7 +96,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
         _directory.Dispose();
     }
 
-    private async Task RunAsync(string dll, string natsUrl, string configJson, CancellationToken cancellationToken)
+    private async Task RunAsync(string dll, string natsUrl, string configJson, string brokerKind, CancellationToken cancellationToken)
     {
         var config = Path.Combine(_directory.Path, "bench-gateway.json");
         await File.WriteAllTextAsync(config, configJson, cancellationToken);
@@ -111,7 +115,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
             $"--Kestrel:Endpoints:Public:Url=http://127.0.0.1:{PublicPort}",
             $"--Kestrel:Endpoints:Management:Url=http://127.0.0.1:{ManagementPort}",
             $"--Gateway:Broker:Url={natsUrl}",
-            "--Gateway:Broker:Kind=JetStream",
+            $"--Gateway:Broker:Kind={brokerKind}",
         })
         {
             start.ArgumentList.Add(arg);

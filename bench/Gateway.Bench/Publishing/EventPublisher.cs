@@ -10,7 +10,7 @@ namespace Gateway.Bench.Publishing;
 /// order; the subject is captured by the gateway's JetStream stream, so the events are stored (and counted here)
 /// exactly as a backend's would be. Both delivery paths get the very same publishes.
 /// </summary>
-internal sealed class EventPublisher : IAsyncDisposable
+internal sealed class EventPublisher : IEventPublisher, IAsyncDisposable
 {
     private static readonly long OneMillisecond = Stopwatch.Frequency / 1000;
 

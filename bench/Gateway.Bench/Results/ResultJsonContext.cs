@@ -10,4 +10,5 @@ namespace Gateway.Bench.Results;
 [JsonSerializable(typeof(DrainResult))]
 [JsonSerializable(typeof(StormResult))]
 [JsonSerializable(typeof(NotifyResult))]
+[JsonSerializable(typeof(Peers.PeersResult))]
 internal sealed partial class ResultJsonContext : JsonSerializerContext;

@@ -16,7 +16,7 @@ internal static class DeliveryRun
 
     public static async Task<RunResult> RunAsync(
         ISubscriberGroup group,
-        EventPublisher publisher,
+        IEventPublisher publisher,
         CpuMeter cpu,
         string subject,
         int run,

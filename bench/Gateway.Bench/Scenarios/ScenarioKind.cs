@@ -17,4 +17,7 @@ internal enum ScenarioKind
 
     /// <summary>Notify on write: a PUT through the gateway reaching every SSE subscriber as a <c>changed</c> event.</summary>
     Notify,
+
+    /// <summary>The gateway against nchan, a bare Kestrel fan-out floor, nginx and a bare YARP app (<c>bench/peers.sh</c>).</summary>
+    Peers,
 }

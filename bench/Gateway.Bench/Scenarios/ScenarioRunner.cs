@@ -22,6 +22,16 @@ internal static class ScenarioRunner
             case ScenarioKind.Notify:
                 var notify = await NotifyScenario.RunAsync(options, cancellationToken);
                 return new(notify.Scenario, notify.StartedUtc, JsonSerializer.Serialize(notify, ResultJsonContext.Default.NotifyResult), NotifyTable.Render(notify), notify.Passed);
+            case ScenarioKind.Peers:
+                var peers = await Peers.PeersScenario.RunAsync(options, cancellationToken);
+                var markdown = Peers.PeersReport.Render(peers, options.Quick ? "bench/peers.sh --quick" : "bench/peers.sh");
+                if (options.DocsPath is { } docs)
+                {
+                    await File.WriteAllTextAsync(docs, markdown, cancellationToken);
+                    Console.Error.WriteLine($"written: {docs}");
+                }
+
+                return new(peers.Scenario, peers.StartedUtc, JsonSerializer.Serialize(peers, ResultJsonContext.Default.PeersResult), markdown, peers.Passed);
             default:
                 var fanout = await FanoutScenario.RunAsync(kind, options, cancellationToken);
                 return new(fanout.Scenario, fanout.StartedUtc, JsonSerializer.Serialize(fanout, ResultJsonContext.Default.ScenarioResult), ResultTable.Render(fanout), fanout.Lossless);

@@ -161,7 +161,8 @@ internal sealed class WebSocketSubscriber(Uri uri, SubscriberStats stats) : IGat
         var ok = EventPayload.TryParse(frame, out var payload, out var type, id, out var idLength);
         switch (type)
         {
-            case FrameType.Event:
+            // A bare payload (no "type"): the frame of a peer that relays messages as they are (nchan, the fan-out floor).
+            case FrameType.Event or FrameType.None:
                 if (ok)
                 {
                     Log.Record(payload);
