@@ -10,6 +10,10 @@ internal static class AuthServiceCollectionExtensions
     public static IServiceCollection AddGatewayAuth(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+
+        // Hosting's Information lines ("Request starting ...") carry the query string, and with it a push client's
+        // access_token: that category is capped at Warning whatever the configuration says (docs/security.md).
+        services.Configure<LoggerFilterOptions>(o => o.Rules.Add(new LoggerFilterRule(null, "Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning, null)));
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section)
             .Validate(o => o.Problems().Count == 0, string.Join(" ", options.Problems()) is { Length: > 0 } text ? text : "Gateway:Auth is invalid.")
             .ValidateOnStart();
@@ -67,7 +71,8 @@ internal static class AuthServiceCollectionExtensions
                     }
 
                     if (string.IsNullOrEmpty(context.Request.Headers.Authorization) &&
-                        context.Request.Query.TryGetValue("access_token", out var token) && !string.IsNullOrEmpty(token))
+                        context.Request.Query.TryGetValue(AccessTokenQuery.Name, out var token) && !string.IsNullOrEmpty(token) &&
+                        AccessTokenQuery.IsAllowed(context.HttpContext))
                     {
                         context.Token = token.ToString();
                     }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Routing;
 
@@ -11,7 +12,10 @@ internal static class RoutingServiceCollectionExtensions
         services.AddSingleton<Yarp.ReverseProxy.Configuration.IConfigChangeListener, ConfigReloadListener>();
         services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection("ReverseProxy"))
-            .AddConfigFilter<PushConfigFilter>();
+            .AddConfigFilter<PushConfigFilter>()
+
+            // A push client's token in the query is for the gateway only: never forwarded to a backend (docs/security.md).
+            .AddTransforms(context => context.AddQueryRemoveKey("access_token"));
         return services;
     }
 }
