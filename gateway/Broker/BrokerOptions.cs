@@ -19,6 +19,13 @@ public sealed class BrokerOptions
     public string Url { get; set; } = "nats://127.0.0.1:4222";
 
     /// <summary>
+    /// Default true: the client picks servers from <see cref="Url"/> in random order, which spreads a fleet over the
+    /// cluster. False tries them in the listed order, to prefer a node (say, one in the same zone) while keeping the
+    /// others for failover.
+    /// </summary>
+    public bool RandomizeServers { get; set; } = true;
+
+    /// <summary>
     /// Default 1: copies of the stream JetStream keeps. 3 on a cluster of 3 or more nodes, so losing one node loses no
     /// event (docs/scale-out.md). Applied when the gateway creates the stream.
     /// </summary>

@@ -47,7 +47,7 @@ internal static class DrainScenario
         Progress($"{options.DrainClients} clients over websocket, sse, longpolling, polling at {options.DrainRate} events/s; " +
             $"drain window {Window.TotalSeconds:0} s + grace {Grace.TotalSeconds:0} s; global bucket {BucketRate}/s burst {BucketBurst} on both instances");
 
-        await using var nats = await NatsServerProcess.StartAsync(options.NatsServer, cancellationToken);
+        await using var nats = await NatsServerProcess.LaunchAsync(options.NatsServer, cancellationToken);
         await using var a = await GatewayProcess.StartAsync(options.GatewayDll, nats.Url, Config, cancellationToken);
         await using var b = await GatewayProcess.StartAsync(options.GatewayDll, nats.Url, Config, cancellationToken);
         Progress($"nats-server {nats.Url}; gateway A {a.PublicUrl} (pid {a.Pid}), B {b.PublicUrl} (pid {b.Pid}) ready");

@@ -21,7 +21,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
 
     private readonly TempDirectory _directory = TempDirectory.Create("gateway");
-    private readonly OutputTail _output = new("gateway", [" warn: ", " fail: ", " crit: "]);
+    private readonly ProcessOutput _output = new("gateway", problemMarkers: [" warn: ", " fail: ", " crit: "], capacity: 200);
     private Process? _process;
 
     private GatewayProcess(int publicPort, int managementPort)

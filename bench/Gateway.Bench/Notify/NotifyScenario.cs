@@ -25,7 +25,7 @@ internal static class NotifyScenario
         var load = MachineInfo.LoadAverage();
         Progress($"{options.NotifySubscribers} SSE subscribers on /items/1/events; {options.NotifyWrites} writes per run, one every {options.NotifyInterval.TotalMilliseconds:0} ms");
 
-        await using var nats = await NatsServerProcess.StartAsync(options.NatsServer, cancellationToken);
+        await using var nats = await NatsServerProcess.LaunchAsync(options.NatsServer, cancellationToken);
         await using var backend = await ItemsBackend.StartAsync(cancellationToken);
         await using var gateway = await GatewayProcess.StartAsync(options.GatewayDll, nats.Url, Config(backend.Url), cancellationToken);
         Progress($"nats-server {nats.Url}, backend {backend.Url}, gateway {gateway.PublicUrl} (pid {gateway.Pid}) ready");

@@ -30,7 +30,7 @@ internal static class FanoutScenario
         var transport = kind == ScenarioKind.Fanout ? "sse" : "websocket";
         Progress(name, $"N={options.Subscribers} M={options.Events} rate={options.Rate}/s variants={string.Join(',', options.Variants)}");
 
-        await using var nats = await NatsServerProcess.StartAsync(options.NatsServer, cancellationToken);
+        await using var nats = await NatsServerProcess.LaunchAsync(options.NatsServer, cancellationToken);
         await using var gateway = await GatewayProcess.StartAsync(options.GatewayDll, nats.Url, cancellationToken);
         Progress(name, $"nats-server {nats.Url}, gateway {gateway.PublicUrl} (pid {gateway.Pid}) ready");
         using var metrics = new GatewayMetrics(gateway.ManagementUrl);

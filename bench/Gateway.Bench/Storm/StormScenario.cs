@@ -33,7 +33,7 @@ internal static class StormScenario
         Progress($"{n} WebSocket clients at once; global bucket {options.StormRate}/s burst {options.StormBurst}; " +
             $"bucket predicts {Math.Max(0, n - options.StormBurst) / (double)options.StormRate:F1} s");
 
-        await using var nats = await NatsServerProcess.StartAsync(options.NatsServer, cancellationToken);
+        await using var nats = await NatsServerProcess.LaunchAsync(options.NatsServer, cancellationToken);
         await using var backend = await ItemsBackend.StartAsync(cancellationToken);
         await using var gateway = await GatewayProcess.StartAsync(options.GatewayDll, nats.Url, Config(options, backend.Url), cancellationToken);
         Progress($"nats-server {nats.Url}, backend {backend.Url}, gateway {gateway.PublicUrl} (pid {gateway.Pid}) ready");

@@ -37,6 +37,7 @@ internal sealed partial class NatsConnectionProvider : IAsyncDisposable
             // NATS.Net takes the seed list comma-separated and learns the other cluster members from the INFO it gets.
             Url = string.Join(',', servers.Select(s => s.GetComponents(UriComponents.SchemeAndServer | UriComponents.UserInfo, UriFormat.UriEscaped))),
             Name = "edge-gateway",
+            NoRandomize = !o.RandomizeServers,
             MaxReconnectRetry = -1,
             ReconnectWaitMin = o.ReconnectWaitMin,
             ReconnectWaitMax = o.ReconnectWaitMax,

@@ -52,7 +52,7 @@ internal static class DockerEngine
         }
 
         using var process = Process.Start(start)!;
-        var output = new ProcessOutput("docker", output: null);
+        var output = new ProcessOutput("docker");
         output.Attach(process);
         using var cts = new CancellationTokenSource(timeout);
         try

@@ -28,7 +28,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
         this.options = options;
         this.config = config;
         this.dll = dll;
-        output = new ProcessOutput("gateway", options.Output);
+        output = new ProcessOutput("gateway", TestOutput.Echo(options.Output));
         AppDomain.CurrentDomain.ProcessExit += OnTestHostExit;
     }
 

@@ -36,7 +36,7 @@ internal static class NatsServerLocator
         return await NatsServerProcess.LaunchAsync(binary, cancellationToken);
     }
 
-    private static string? FindBinary()
+    internal static string? FindBinary()
     {
         if (Environment.GetEnvironmentVariable(BinaryVariable) is { Length: > 0 } configured)
         {

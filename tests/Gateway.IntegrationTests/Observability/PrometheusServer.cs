@@ -35,7 +35,7 @@ internal sealed partial class PrometheusServer : IAsyncDisposable
         Target = target;
         RulesFile = rulesFile;
         directory = TempDirectory.Create("prometheus");
-        output = new ProcessOutput("prometheus", testOutput);
+        output = new ProcessOutput("prometheus", TestOutput.Echo(testOutput));
         AppDomain.CurrentDomain.ProcessExit += OnTestHostExit;
     }
 

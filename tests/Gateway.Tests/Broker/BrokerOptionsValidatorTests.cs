@@ -93,6 +93,7 @@ public sealed class BrokerOptionsValidatorTests
         Assert.Equal(TimeSpan.FromMilliseconds(100), opts.ReconnectWaitMin);
         Assert.Equal(TimeSpan.FromSeconds(7), opts.ReconnectWaitMax);
         Assert.Equal(-1, opts.MaxReconnectRetry);
+        Assert.False(opts.NoRandomize);
         Assert.NotEqual(TlsMode.Require, opts.TlsOpts.Mode);
         Assert.Null(opts.AuthOpts.CredsFile);
     }

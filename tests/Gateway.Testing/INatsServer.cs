@@ -1,4 +1,4 @@
-namespace Gateway.IntegrationTests.Infrastructure;
+namespace Gateway.Testing;
 
 /// <summary>One way of providing a nats-server to the tests: a local binary, a container, or an external server.</summary>
 internal interface INatsServer : IAsyncDisposable

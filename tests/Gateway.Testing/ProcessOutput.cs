@@ -1,28 +1,37 @@
 using System.Diagnostics;
 using System.Text;
-using Xunit.Abstractions;
 
-namespace Gateway.IntegrationTests.Infrastructure;
+namespace Gateway.Testing;
 
 /// <summary>
 /// Collects a child process's stdout and stderr (the most recent lines only, so a chatty process cannot grow the
-/// test host's memory) for failure messages, and echoes each line to the test output when one is given.
+/// host's memory) for failure messages, keeps every line with a problem marker (up to 1,000), and echoes each line
+/// when asked. Reading the output also keeps the pipes drained, so the child never blocks on a full pipe.
 /// </summary>
 internal sealed class ProcessOutput
 {
-    private const int MaxLines = 5_000;
+    private const int MaxProblems = 1_000;
 
     private readonly Queue<string> lines = new();
+    private readonly List<string> problems = [];
     private readonly string prefix;
-    private readonly ITestOutputHelper? output;
+    private readonly Action<string>? echo;
+    private readonly IReadOnlyList<string> problemMarkers;
+    private readonly int capacity;
     private readonly Lock gate = new();
     private TaskCompletionSource stdoutEnded = Ended();
     private TaskCompletionSource stderrEnded = Ended();
 
-    public ProcessOutput(string prefix, ITestOutputHelper? output)
+    /// <param name="prefix">Names the process in echoed lines and in <see cref="ToString"/>.</param>
+    /// <param name="echo">Receives every line, prefixed (a test's output); null for none.</param>
+    /// <param name="problemMarkers">Substrings that make a line a problem (<c>[ERR]</c>, <c> fail: </c>).</param>
+    /// <param name="capacity">How many recent lines are kept.</param>
+    public ProcessOutput(string prefix, Action<string>? echo = null, IReadOnlyList<string>? problemMarkers = null, int capacity = 5_000)
     {
         this.prefix = prefix;
-        this.output = output;
+        this.echo = echo;
+        this.problemMarkers = problemMarkers ?? [];
+        this.capacity = capacity;
     }
 
     /// <summary>Starts reading both streams of <paramref name="process"/>, which must redirect them.</summary>
@@ -59,13 +68,18 @@ internal sealed class ProcessOutput
         lock (gate)
         {
             lines.Enqueue(line);
-            if (lines.Count > MaxLines)
+            if (lines.Count > capacity)
             {
                 lines.Dequeue();
             }
+
+            if (problems.Count < MaxProblems && problemMarkers.Any(m => line.Contains(m, StringComparison.Ordinal)))
+            {
+                problems.Add(line);
+            }
         }
 
-        TestOutput.TryWriteLine(output, $"[{prefix}] {line}");
+        echo?.Invoke($"[{prefix}] {line}");
     }
 
     private static TaskCompletionSource Ended() => new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -89,11 +103,21 @@ internal sealed class ProcessOutput
         }
     }
 
+    /// <summary>Lines that carried a problem marker, oldest first.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        lock (gate)
+        {
+            return [.. problems];
+        }
+    }
+
     public override string ToString()
     {
         lock (gate)
         {
             var text = new StringBuilder();
+            text.Append("--- last output of ").Append(prefix).AppendLine(" ---");
             foreach (var line in lines)
             {
                 text.AppendLine(line);

@@ -1,16 +1,19 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace Gateway.IntegrationTests.Infrastructure;
+namespace Gateway.Testing;
 
 /// <summary>
 /// Sends POSIX signals. <see cref="Process.Kill()"/> only sends SIGKILL; graceful-shutdown tests need SIGTERM,
-/// which is what an orchestrator sends on deploy.
+/// which is what an orchestrator sends on deploy, and partition tests SIGSTOP/SIGCONT (a frozen peer whose TCP
+/// connections stay open).
 /// </summary>
 internal static class PosixSignals
 {
     public const int SigKill = 9;
     public const int SigTerm = 15;
+    public const int SigCont = 18;
+    public const int SigStop = 19;
 
     public static void Send(Process process, int signal)
     {

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 
-namespace Gateway.IntegrationTests.Infrastructure;
+namespace Gateway.Testing;
 
 /// <summary>Decides whether a nats-server is up: it accepts TCP connections and its <c>/healthz</c> (JetStream included) says ok.</summary>
 internal static class NatsProbe
