@@ -11,14 +11,14 @@ internal sealed class DotnetAppProcess : IAsyncDisposable
 {
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly OutputTail _output;
+    private readonly ProcessOutput _output;
     private Process? _process;
 
     private DotnetAppProcess(string name, int port)
     {
         Name = name;
         Port = port;
-        _output = new(name, [" warn: ", " fail: ", " crit: ", "Unhandled exception"]);
+        _output = new(name, problemMarkers: [" warn: ", " fail: ", " crit: ", "Unhandled exception"], capacity: 200);
     }
 
     public string Name { get; }

@@ -14,7 +14,7 @@ internal sealed class NginxProcess : IAsyncDisposable
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(20);
 
     private readonly TempDirectory _directory = TempDirectory.Create("nginx");
-    private readonly OutputTail _output = new("nginx", ["[warn]", "[error]", "[crit]", "[emerg]"]);
+    private readonly ProcessOutput _output = new("nginx", problemMarkers: ["[warn]", "[error]", "[crit]", "[emerg]"], capacity: 200);
     private Process? _process;
 
     private NginxProcess(int nchanPort, int proxyPort)

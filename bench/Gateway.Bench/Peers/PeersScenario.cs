@@ -38,8 +38,8 @@ internal static class PeersScenario
         Progress($"{(options.Quick ? "quick" : "full")} run: {sizes}");
 
         await using var backend = await JsonBackend.StartAsync(cancellationToken);
-        await using var natsJs = await NatsServerProcess.StartAsync(options.NatsServer, cancellationToken);
-        await using var natsCore = await NatsServerProcess.StartAsync(options.NatsServer, cancellationToken);
+        await using var natsJs = await NatsServerProcess.LaunchAsync(options.NatsServer, cancellationToken);
+        await using var natsCore = await NatsServerProcess.LaunchAsync(options.NatsServer, cancellationToken);
         await using var nginx = await NginxProcess.StartAsync(options.Nginx, options.NchanModule, backend.Url, cancellationToken);
         var config = GatewayConfig(backend.Url);
         await using var gateway = await GatewayProcess.StartAsync(options.GatewayDll, natsJs.Url, config, "JetStream", cancellationToken);
