@@ -149,8 +149,12 @@ internal sealed class EdgeETagMiddleware(
     {
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(body, hash);
-        return "\"" + Convert.ToBase64String(hash[..16]).TrimEnd('=').Replace('+', '-').Replace('/', '_') + "\"";
+        return Format(hash);
     }
+
+    /// <summary>A SHA-256 of a body as a strong ETag (the first 16 bytes, base64url).</summary>
+    public static string Format(ReadOnlySpan<byte> sha256) =>
+        "\"" + Convert.ToBase64String(sha256[..16]).TrimEnd('=').Replace('+', '-').Replace('/', '_') + "\"";
 
     /// <summary>RFC 9110 section 13.1.2: If-None-Match uses weak comparison, and <c>*</c> matches any current representation.</summary>
     public static bool Matches(string ifNoneMatch, string etag)

@@ -6,84 +6,66 @@ using NATS.Client.KeyValueStore;
 namespace Gateway.Watch;
 
 /// <summary>
-/// Leases in a NATS KV bucket whose entries expire after the lease time: the holder rewrites its entry each interval
-/// (compare-and-set on the revision), and when it dies the entry ages out and another instance creates it.
+/// Leases in a NATS KV bucket whose entries expire after the lease time: the holder rewrites its entry (compare-and-set
+/// on the revision it read) at least three times per lease time, and when it dies the entry ages out and another
+/// instance creates it. Every renewal is a fence: a holder whose entry was taken meanwhile fails the compare-and-set.
 /// </summary>
 internal sealed partial class KvWatchLease(Broker.Nats.NatsConnectionProvider provider, ILogger<KvWatchLease> logger) : IWatchLease
 {
     public const string Bucket = "gateway_watch_leases";
 
-    private readonly string _owner = Environment.MachineName + "-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..6];
-    private readonly ConcurrentDictionary<string, ulong> _revisions = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _init = new(1, 1);
     private readonly ConcurrentDictionary<long, INatsKVStore> _stores = new();
     private readonly ConcurrentDictionary<string, INatsKVStore> _storeOfKey = new(StringComparer.Ordinal);
 
-    public async ValueTask<LeaseState> TryHoldAsync(string key, TimeSpan ttl, CancellationToken cancellationToken)
+    /// <summary>Who holds a lease: host, process id and a random part (tests read the process id to find the holder).</summary>
+    public string Owner { get; } = Environment.MachineName + "-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..6];
+
+    public async ValueTask<bool> TryHoldAsync(string key, TimeSpan ttl, CancellationToken cancellationToken)
     {
         var store = await StoreAsync(ttl, cancellationToken);
         _storeOfKey[key] = store;
         try
         {
             var entry = await store.GetEntryAsync<byte[]>(key, cancellationToken: cancellationToken);
-            var value = Read(entry.Value);
-            if (value.Owner.Length == 0)
+            var owner = Read(entry.Value).Owner;
+            if (owner.Length != 0 && owner != Owner)
             {
-                // Handed over by the previous holder: take it, with its ETag.
-                _revisions[key] = await store.UpdateAsync(key, Write(value with { Owner = _owner }), entry.Revision, cancellationToken: cancellationToken);
+                return false;
+            }
+
+            // Ours (renew: the write restarts the entry's age) or released by its holder (take it).
+            await store.UpdateAsync(key, Write(new LeaseValue(Owner)), entry.Revision, cancellationToken: cancellationToken);
+            if (owner.Length == 0)
+            {
                 Log.LeaseTaken(logger, key);
-                return new LeaseState(true, value.ETag);
             }
 
-            if (value.Owner != _owner)
-            {
-                _revisions.TryRemove(key, out _);
-                return new LeaseState(false, value.ETag);
-            }
-
-            // Ours: renew (the write restarts the entry's age).
-            _revisions[key] = await store.UpdateAsync(key, Write(value), entry.Revision, cancellationToken: cancellationToken);
-            return new LeaseState(true, value.ETag);
+            return true;
         }
         catch (Exception ex) when (ex is NatsKVKeyNotFoundException or NatsKVKeyDeletedException)
         {
             try
             {
-                _revisions[key] = await store.CreateAsync(key, Write(new LeaseValue(_owner, null)), cancellationToken: cancellationToken);
+                await store.CreateAsync(key, Write(new LeaseValue(Owner)), cancellationToken: cancellationToken);
                 Log.LeaseTaken(logger, key);
-                return new LeaseState(true, null);
+                return true;
             }
             catch (Exception race) when (race is NatsKVCreateException or NatsKVWrongLastRevisionException)
             {
-                return new LeaseState(false, null);
+                return false;
             }
         }
         catch (NatsKVWrongLastRevisionException)
         {
-            return new LeaseState(false, null);
-        }
-    }
-
-    public async ValueTask RecordAsync(string key, string etag, CancellationToken cancellationToken)
-    {
-        if (!_storeOfKey.TryGetValue(key, out var store) || !_revisions.TryGetValue(key, out var revision))
-        {
-            return;
-        }
-
-        try
-        {
-            _revisions[key] = await store.UpdateAsync(key, Write(new LeaseValue(_owner, etag)), revision, cancellationToken: cancellationToken);
-        }
-        catch (NatsKVWrongLastRevisionException)
-        {
-            _revisions.TryRemove(key, out _);
+            // Someone wrote the entry between our read and our write: they hold it now.
+            return false;
         }
     }
 
     public async ValueTask ReleaseAsync(string key, CancellationToken cancellationToken)
     {
-        if (!_storeOfKey.TryRemove(key, out var store) || !_revisions.TryRemove(key, out var revision))
+        if (!_storeOfKey.TryRemove(key, out var store))
         {
             return;
         }
@@ -91,18 +73,15 @@ internal sealed partial class KvWatchLease(Broker.Nats.NatsConnectionProvider pr
         try
         {
             var entry = await store.GetEntryAsync<byte[]>(key, cancellationToken: cancellationToken);
-            var current = Read(entry.Value);
-            if (current.Owner == _owner)
+            if (Read(entry.Value).Owner == Owner)
             {
-                var value = current;
-
-                // Keep the ETag for the successor: hand over an ownerless entry instead of deleting it.
-                await store.UpdateAsync(key, Write(value with { Owner = string.Empty }), entry.Revision, cancellationToken: cancellationToken);
+                // An ownerless entry (rather than a delete) is taken at once by the next instance that checks.
+                await store.UpdateAsync(key, Write(new LeaseValue(string.Empty)), entry.Revision, cancellationToken: cancellationToken);
             }
         }
         catch (Exception ex) when (ex is NatsKVException or NATS.Client.Core.NatsException)
         {
-            _ = revision;
+            // Not ours any more, or the broker is away: the entry ages out by itself.
         }
     }
 
@@ -142,16 +121,16 @@ internal sealed partial class KvWatchLease(Broker.Nats.NatsConnectionProvider pr
     {
         if (bytes is null || bytes.Length == 0)
         {
-            return new LeaseValue(string.Empty, null);
+            return new LeaseValue(string.Empty);
         }
 
         try
         {
-            return JsonSerializer.Deserialize(bytes, WatchJsonContext.Default.LeaseValue) ?? new LeaseValue(string.Empty, null);
+            return JsonSerializer.Deserialize(bytes, WatchJsonContext.Default.LeaseValue) ?? new LeaseValue(string.Empty);
         }
         catch (JsonException)
         {
-            return new LeaseValue(string.Empty, null);
+            return new LeaseValue(string.Empty);
         }
     }
 

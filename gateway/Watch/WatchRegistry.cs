@@ -7,10 +7,12 @@ namespace Gateway.Watch;
 /// <summary>
 /// Which watched resources have subscribers on this instance. The first subscriber starts a watcher (which polls only
 /// while it holds the resource's lease); the watcher lingers a few intervals after the last one leaves, so a crowd of
-/// short pollers keeps one steady watch instead of churning.
+/// short pollers keeps one steady watch instead of churning. A resource the backend calls gone (404, 410) is not polled
+/// again for <see cref="AbsenceTime"/> (docs/scale-out.md).
 /// </summary>
 internal sealed class WatchRegistry(
     IWatchLease lease,
+    IWatchBaselines baselines,
     IEventBroker broker,
     IProxyStateLookup proxy,
     IHttpClientFactory httpFactory,
@@ -23,6 +25,9 @@ internal sealed class WatchRegistry(
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Entry> _watches = new(StringComparer.Ordinal);
     private readonly ILogger _logger = loggers.CreateLogger<ResourceWatcher>();
+
+    /// <summary>How long a resource that answered 404 or 410 stays unpolled: ten intervals, at least 30 s.</summary>
+    public static TimeSpan AbsenceTime(TimeSpan interval) => TimeSpan.FromTicks(Math.Max(interval.Ticks * 10, TimeSpan.FromSeconds(30).Ticks));
 
     public int Count
     {
@@ -48,10 +53,10 @@ internal sealed class WatchRegistry(
             if (!_watches.TryGetValue(subject, out var entry))
             {
                 var watcher = new ResourceWatcher(new WatchedResource(route.RouteId, route.ClusterId, subject, path, route.WatchInterval),
-                    lease, broker, proxy, httpFactory.CreateClient(HttpClientName), metrics, time, _logger);
+                    lease, baselines, broker, proxy, httpFactory.CreateClient(HttpClientName), metrics, time, _logger);
                 entry = new Entry(watcher);
-                entry.Task = watcher.RunAsync(entry.Stop.Token);
                 _watches[subject] = entry;
+                Start(entry);
             }
 
             entry.References++;
@@ -59,7 +64,19 @@ internal sealed class WatchRegistry(
         }
     }
 
-    /// <summary>Stops watchers nobody has used for three intervals. Called by the watch sweeper.</summary>
+    /// <summary>Whether the watcher of a subject runs now (false while a gone resource is left alone). For tests.</summary>
+    public bool IsPolling(string subject)
+    {
+        lock (_lock)
+        {
+            return _watches.TryGetValue(subject, out var entry) && !entry.Task.IsCompleted;
+        }
+    }
+
+    /// <summary>
+    /// Stops watchers nobody has used for three intervals, and restarts the watcher of a gone resource that still has
+    /// subscribers once its absence time is over. Called by the watch sweeper.
+    /// </summary>
     public void Sweep()
     {
         List<Entry>? stop = null;
@@ -67,10 +84,16 @@ internal sealed class WatchRegistry(
         {
             foreach (var (subject, entry) in _watches.ToList())
             {
-                if (entry.References == 0 && time.GetElapsedTime(entry.ReleasedAt) > entry.Watcher.Resource.Interval * 3)
+                var interval = entry.Watcher.Resource.Interval;
+                if (entry.References == 0 && time.GetElapsedTime(entry.ReleasedAt) > interval * 3 &&
+                    (entry.GoneAt == 0 || time.GetElapsedTime(entry.GoneAt) > AbsenceTime(interval)))
                 {
                     _watches.Remove(subject);
                     (stop ??= []).Add(entry);
+                }
+                else if (entry.References > 0 && entry.GoneAt != 0 && entry.Task.IsCompleted && time.GetElapsedTime(entry.GoneAt) > AbsenceTime(interval))
+                {
+                    Start(entry);
                 }
             }
         }
@@ -79,6 +102,8 @@ internal sealed class WatchRegistry(
         {
             entry.Stop.Cancel();
         }
+
+        (baselines as LocalWatchBaselines)?.Prune();
     }
 
     public async ValueTask DisposeAsync()
@@ -129,6 +154,25 @@ internal sealed class WatchRegistry(
         return true;
     }
 
+    /// <summary>Runs the watcher; when it ends because the resource is gone, the entry remembers when (under the lock).</summary>
+    private void Start(Entry entry)
+    {
+        entry.GoneAt = 0;
+        entry.Task = RunAsync(entry);
+    }
+
+    private async Task RunAsync(Entry entry)
+    {
+        await Task.Yield();
+        if (await entry.Watcher.RunAsync(entry.Stop.Token) == WatchEnd.Gone)
+        {
+            lock (_lock)
+            {
+                entry.GoneAt = time.GetTimestamp();
+            }
+        }
+    }
+
     private void Unref(string subject)
     {
         lock (_lock)
@@ -152,6 +196,9 @@ internal sealed class WatchRegistry(
         public int References { get; set; }
 
         public long ReleasedAt { get; set; }
+
+        /// <summary>When the backend said the resource is gone (a timestamp; 0 = not gone).</summary>
+        public long GoneAt { get; set; }
     }
 
     private sealed class Release(WatchRegistry registry, string subject) : IDisposable

@@ -11,13 +11,17 @@ internal static class WatchServiceCollectionExtensions
         services.AddHttpClient(WatchRegistry.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
         services.TryAddSingleton<LocalWatchLease>();
         services.TryAddSingleton<KvWatchLease>();
+        services.TryAddSingleton<LocalWatchBaselines>();
+        services.TryAddSingleton<KvWatchBaselines>();
 
-        // One instance per resource needs a shared lease: NATS KV with JetStream; a lone instance otherwise.
-        services.TryAddSingleton<IWatchLease>(sp => sp.GetRequiredService<IOptions<BrokerOptions>>().Value.Kind == BrokerKind.JetStream
-            ? sp.GetRequiredService<KvWatchLease>()
-            : sp.GetRequiredService<LocalWatchLease>());
+        // One instance per resource needs a shared lease and baseline: NATS KV with JetStream; a lone instance otherwise.
+        services.TryAddSingleton<IWatchLease>(sp => IsShared(sp) ? sp.GetRequiredService<KvWatchLease>() : sp.GetRequiredService<LocalWatchLease>());
+        services.TryAddSingleton<IWatchBaselines>(sp => IsShared(sp) ? sp.GetRequiredService<KvWatchBaselines>() : sp.GetRequiredService<LocalWatchBaselines>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Edge.IWriteObserver, WatchWriteObserver>());
         services.TryAddSingleton<WatchRegistry>();
         services.AddHostedService<WatchSweeper>();
         return services;
     }
+
+    private static bool IsShared(IServiceProvider services) => services.GetRequiredService<IOptions<BrokerOptions>>().Value.Kind == BrokerKind.JetStream;
 }

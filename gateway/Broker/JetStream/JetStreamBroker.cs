@@ -97,8 +97,19 @@ internal sealed partial class JetStreamBroker(
 
         try
         {
-            var ack = await _js.PublishAsync(message.Subject, message.Data, headers: Nats.NatsHeadersReader.Create(message, time.GetUtcNow()), cancellationToken: cancellationToken);
+            var headers = Nats.NatsHeadersReader.Create(message, time.GetUtcNow());
+            if (message.MessageId is { } id)
+            {
+                headers["Nats-Msg-Id"] = id;
+            }
+
+            var ack = await _js.PublishAsync(message.Subject, message.Data, headers: headers, cancellationToken: cancellationToken);
+
             ack.EnsureSuccess();
+        }
+        catch (NatsJSDuplicateMessageException)
+        {
+            // The same message id within the duplicate window: stored once, which is what the id is for.
         }
         catch (Exception ex) when (ex is NatsException or NatsJSException or TimeoutException)
         {

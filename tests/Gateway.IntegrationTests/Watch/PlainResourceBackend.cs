@@ -14,8 +14,14 @@ internal sealed class PlainResourceBackend : IAsyncDisposable
 
     public int Gets => Volatile.Read(ref _gets);
 
+    private TaskCompletionSource _got = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>Status the next PUTs answer with instead of applying (0 = apply).</summary>
     public int FailPutsWith { get; set; }
+
+    /// <summary>A PUT applies its change at once but answers only after this many more GETs (0 = at once): the
+    /// gateway's watch then sees the write's result before the write's response is back.</summary>
+    public int HoldPutAnswersForGets { get; set; }
 
     public static async Task<PlainResourceBackend> StartAsync()
     {
@@ -24,10 +30,12 @@ internal sealed class PlainResourceBackend : IAsyncDisposable
         {
             app.MapGet("/items/{id}", (string id) =>
             {
+                var result = Results.Json(new { id, version = backend._versions.GetOrAdd(id, 1) });
                 Interlocked.Increment(ref backend._gets);
-                return Results.Json(new { id, version = backend._versions.GetOrAdd(id, 1) });
+                Interlocked.Exchange(ref backend._got, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                return result;
             });
-            app.MapPut("/items/{id}", (string id) =>
+            app.MapPut("/items/{id}", async (string id) =>
             {
                 if (backend.FailPutsWith != 0)
                 {
@@ -35,6 +43,12 @@ internal sealed class PlainResourceBackend : IAsyncDisposable
                 }
 
                 var v = backend._versions.AddOrUpdate(id, 2, (_, old) => old + 1);
+                var until = backend.Gets + backend.HoldPutAnswersForGets;
+                while (backend.Gets < until)
+                {
+                    await Volatile.Read(ref backend._got).Task.WaitAsync(TimeSpan.FromSeconds(30));
+                }
+
                 return Results.Json(new { id, version = v });
             });
         });

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Gateway.IntegrationTests.Infrastructure;
 using Gateway.IntegrationTests.Transports;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.IntegrationTests.Watch;
 
@@ -71,49 +72,6 @@ public sealed class WatchTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task LeaseHolderKilled_AnotherInstanceTakesOver_AndNoChangeIsMissed()
-    {
-        await using var nats = await NatsServerFixture.LaunchAsync();
-        await using var backend = await PlainResourceBackend.StartAsync();
-        await using var a = await GatewayProcess.StartAsync(GatewayLaunchOptions.For(nats, Config(backend.Url), output, "JetStream"));
-        await using var b = await GatewayProcess.StartAsync(GatewayLaunchOptions.For(nats, Config(backend.Url), output, "JetStream"));
-        foreach (var g in new[] { a, b })
-        {
-            await Eventually.TrueAsync(async () => (await g.ManagementClient.GetAsync("/readyz")).IsSuccessStatusCode, Timeout, "ready");
-        }
-
-        var path = "/items/7/events";
-        using var negotiate = await b.PublicClient.PostAsync(path + "/negotiate", null);
-        var cursor = JsonDocument.Parse(await negotiate.Content.ReadAsStringAsync()).RootElement.GetProperty("cursor").GetString();
-
-        // A subscriber on each instance; whichever holds the lease polls.
-        using var stopA = new CancellationTokenSource();
-        var onA = RawPushClient.CollectAsync(RawPushClient.SseAsync(a.PublicUrl, path, cursor, stopA.Token), _ => false, Timeout);
-        var onB = RawPushClient.CollectAsync(RawPushClient.SseAsync(b.PublicUrl, path, cursor, CancellationToken.None),
-            got => got.Count(e => e.Kind == PushItemKind.Event) >= 3, Timeout);
-        await Eventually.TrueAsync(async () => await PollsAsync(a) + await PollsAsync(b) > 0, Timeout, "someone polls");
-        var holder = await PollsAsync(a) > 0 ? a : b;
-        var survivor = holder == a ? b : a;
-
-        backend.Change("7");
-        await Eventually.TrueAsync(async () => await ChangesAsync(holder) >= 2, Timeout, "the holder publishes the change");
-
-        // The holder dies; a change made right after must still be published, by the survivor.
-        holder.Kill();
-        backend.Change("7");
-        await Eventually.TrueAsync(async () => await ChangesAsync(survivor) >= 1, Timeout, "the survivor takes over and publishes the missed change");
-
-        if (holder == a)
-        {
-            var events = (await onB).Where(e => e.Kind == PushItemKind.Event).Select(e => JsonDocument.Parse(e.Data!).RootElement.GetProperty("version").GetInt32()).ToList();
-            Assert.Equal([1, 2, 3], events);
-        }
-
-        await stopA.CancelAsync();
-        await onA;
-    }
-
-    [Fact]
     public async Task FailingBackend_DoesNotMakeTheWatchSpin()
     {
         await using var nats = await NatsServerFixture.LaunchAsync();
@@ -135,11 +93,71 @@ public sealed class WatchTests(ITestOutputHelper output)
         await client;
     }
 
-    private static async Task<double> PollsAsync(GatewayProcess g) => Sum(await g.ManagementClient.GetStringAsync("/metrics"), "gateway_watch_polls_total{");
+    [Fact]
+    public async Task RetryAfter_WithTwoInstances_TheHolderKeepsTheLease_AndNobodyPollsDuringTheQuiet()
+    {
+        await using var nats = await NatsServerFixture.LaunchAsync();
+        var clock = Stopwatch.StartNew();
+        var times = new System.Collections.Concurrent.ConcurrentQueue<TimeSpan>();
+        await using var failing = await TestBackend.StartAsync(app => app.MapGet("/items/{id}", (HttpContext http) =>
+        {
+            times.Enqueue(clock.Elapsed);
+            http.Response.Headers.RetryAfter = "3";
+            return Results.StatusCode(503);
+        }));
 
-    private static async Task<double> ChangesAsync(GatewayProcess g) => Sum(await g.ManagementClient.GetStringAsync("/metrics"), "gateway_watch_polls_total{route=\"item-events\",result=\"changed\"}");
+        // A 200 ms interval is a 600 ms lease: without renewals during the 3 s quiet, the other instance would take the
+        // lease and poll long before the quiet is over.
+        await using var a = await GatewayInstance.StartAsync(GatewayLaunchOptions.For(nats, Config(failing.Url, "00:00:00.200"), output, "JetStream"));
+        await using var b = await GatewayInstance.StartAsync(GatewayLaunchOptions.For(nats, Config(failing.Url, "00:00:00.200"), output, "JetStream"));
+        foreach (var g in new[] { a, b })
+        {
+            await Eventually.TrueAsync(async () => (await g.ManagementClient.GetAsync("/readyz")).IsSuccessStatusCode, Timeout, "ready");
+        }
 
-    private static double Sum(string metrics, string prefix) => metrics.Split('\n')
-        .Where(l => l.StartsWith(prefix, StringComparison.Ordinal))
-        .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        using var stop = new CancellationTokenSource();
+        var clients = new[] { a, b }.Select(g => RawPushClient.CollectAsync(RawPushClient.SseAsync(g.PublicUrl, "/items/9/events", null, stop.Token), _ => false, Timeout)).ToList();
+        await Eventually.TrueAsync(() => times.Count >= 3, Timeout, "three polls");
+        await stop.CancelAsync();
+        await Task.WhenAll(clients);
+
+        var polls = times.ToArray();
+        for (var i = 1; i < 3; i++)
+        {
+            Assert.True(polls[i] - polls[i - 1] >= TimeSpan.FromSeconds(2.5), $"poll {i + 1} came {(polls[i] - polls[i - 1]).TotalSeconds:F2} s after the previous one despite Retry-After: 3");
+        }
+    }
+
+    [Theory]
+    [InlineData(404)]
+    [InlineData(410)]
+    public async Task ResourceGone_TheWatchStops_AndANewSubscriberDoesNotRestartItForAWhile(int status)
+    {
+        await using var nats = await NatsServerFixture.LaunchAsync();
+        var gets = 0;
+        await using var backend = await TestBackend.StartAsync(app => app.MapGet("/items/{id}", () =>
+        {
+            Interlocked.Increment(ref gets);
+            return Results.StatusCode(status);
+        }));
+        await using var gateway = await GatewayInstance.StartAsync(GatewayLaunchOptions.For(nats, Config(backend.Url, "00:00:00.100"), output, "Memory"));
+        var watches = gateway.Services.GetRequiredService<Gateway.Watch.WatchRegistry>();
+        using var stop = new CancellationTokenSource();
+        var first = RawPushClient.CollectAsync(RawPushClient.SseAsync(gateway.PublicUrl, "/items/9/events", null, stop.Token), _ => false, Timeout);
+        await Eventually.TrueAsync(() => Volatile.Read(ref gets) >= 1, Timeout, "the first poll");
+        await Eventually.TrueAsync(() => !watches.IsPolling("items.9"), Timeout, "the watch stops");
+        Assert.Equal(1, Volatile.Read(ref gets));
+
+        // Another subscriber within the absence time finds the watch stopped and leaves it so.
+        var second = RawPushClient.CollectAsync(RawPushClient.SseAsync(gateway.PublicUrl, "/items/9/events", null, stop.Token), _ => false, Timeout);
+
+        // A session is registered after it acquired the watch.
+        await Eventually.TrueAsync(() => SessionsOn(gateway) >= 2, Timeout, "the second session is up");
+        Assert.False(watches.IsPolling("items.9"));
+        Assert.Equal(1, Volatile.Read(ref gets));
+        await stop.CancelAsync();
+        await Task.WhenAll(first, second);
+    }
+
+    private static int SessionsOn(GatewayInstance gateway) => gateway.Services.GetRequiredService<Gateway.Sessions.SessionRegistry>().Count;
 }
