@@ -13,6 +13,7 @@ internal sealed partial class WebSocketConnection : ISessionWriter, ITransportCo
 {
     private readonly HttpContext _http;
     private readonly WebSocket _socket;
+    private readonly BatchingStream? _batching;
     private readonly IClientMessages _messages;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -20,10 +21,11 @@ internal sealed partial class WebSocketConnection : ISessionWriter, ITransportCo
     private readonly CancellationTokenSource _end;
     private Task<CloseReason?> _receive = Task.FromResult<CloseReason?>(null);
 
-    public WebSocketConnection(HttpContext http, WebSocket socket, IClientMessages messages, TimeProvider time, ILogger logger)
+    public WebSocketConnection(HttpContext http, WebSocket socket, BatchingStream? batching, IClientMessages messages, TimeProvider time, ILogger logger)
     {
         _http = http;
         _socket = socket;
+        _batching = batching;
         _messages = messages;
         _time = time;
         _logger = logger;
@@ -43,9 +45,28 @@ internal sealed partial class WebSocketConnection : ISessionWriter, ITransportCo
         await _send.WaitAsync(cancellationToken);
         try
         {
-            for (var i = 0; i < events.Count; i++)
+            if (events.Count == 1 || _batching is null)
             {
-                await _socket.SendAsync(events[i].Json, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+                for (var i = 0; i < events.Count; i++)
+                {
+                    await _socket.SendAsync(events[i].Json, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+                }
+
+                return;
+            }
+
+            // Several frames, one write and one flush: the frames are gathered under the socket and sent together.
+            _batching.BeginBatch();
+            try
+            {
+                for (var i = 0; i < events.Count; i++)
+                {
+                    await _socket.SendAsync(events[i].Json, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+                }
+            }
+            finally
+            {
+                await _batching.EndBatchAsync(cancellationToken);
             }
         }
         finally

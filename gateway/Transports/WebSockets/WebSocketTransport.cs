@@ -21,13 +21,13 @@ internal sealed partial class WebSocketTransport(TimeProvider time, ILogger<WebS
 
         // Ping/pong with a timeout is what detects a half-open peer (power loss, a NAT that forgot the flow): a heartbeat
         // frame alone would sit in the kernel's buffer for minutes. The runtime offers it only as a per-socket timer.
-        var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        var (socket, batching) = await WebSocketHandshake.AcceptAsync(http, new WebSocketAcceptContext
         {
             KeepAliveInterval = opening.Route.Heartbeat,
             KeepAliveTimeout = options.WebSocketPongTimeout,
             DangerousEnableCompression = false,
         });
-        var connection = new WebSocketConnection(http, socket, opening.Messages, time, logger);
+        var connection = new WebSocketConnection(http, socket, batching, opening.Messages, time, logger);
         connection.StartReceiving(options.MaxMessageBytes);
         return connection;
     }
