@@ -7,6 +7,7 @@ internal static class EdgeExtensions
     public static IServiceCollection AddGatewayEdge(this IServiceCollection services)
     {
         services.AddOptions<LimitOptions>().BindConfiguration(LimitOptions.Section);
+        services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section);
         services.TryAddSingleton<ConnectLimiter>();
         services.TryAddSingleton<EdgeCache>();
         services.TryAddSingleton<EdgeETagMiddleware>();

@@ -2,24 +2,31 @@ using System.Reflection;
 
 namespace Gateway.Edge;
 
-/// <summary>Serves the embedded browser client (<c>/_gateway/client.js</c>, its types) and the demo page (<c>/</c>).</summary>
+/// <summary>Serves the embedded browser client (<c>/_gateway/client.js</c>, its types) and, when switched on, the demo page (<c>/</c>).</summary>
 internal static class GatewayStaticFiles
 {
-    private static readonly Dictionary<string, (string Resource, string ContentType)> Files = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, (string Resource, string ContentType)> ClientFiles = new(StringComparer.Ordinal)
+    {
+        ["/_gateway/client.js"] = ("wwwroot/_gateway/client.js", "text/javascript; charset=utf-8"),
+        ["/_gateway/client.d.ts"] = ("wwwroot/_gateway/client.d.ts", "application/typescript; charset=utf-8"),
+    };
+
+    private static readonly Dictionary<string, (string Resource, string ContentType)> DemoFiles = new(StringComparer.Ordinal)
     {
         ["/"] = ("wwwroot/index.html", "text/html; charset=utf-8"),
         ["/index.html"] = ("wwwroot/index.html", "text/html; charset=utf-8"),
-        ["/_gateway/client.js"] = ("wwwroot/_gateway/client.js", "text/javascript; charset=utf-8"),
-        ["/_gateway/client.d.ts"] = ("wwwroot/_gateway/client.d.ts", "application/typescript; charset=utf-8"),
         ["/_gateway/demo.js"] = ("wwwroot/_gateway/demo.js", "text/javascript; charset=utf-8"),
         ["/_gateway/demo.css"] = ("wwwroot/_gateway/demo.css", "text/css; charset=utf-8"),
     };
 
+    /// <summary>Serves the client always and the demo page when <see cref="DemoOptions.Enabled"/> (read once at start).</summary>
     public static WebApplication UseGatewayStaticFiles(this WebApplication app)
     {
+        var demo = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DemoOptions>>().Value.Enabled;
+        var files = demo ? ClientFiles.Concat(DemoFiles).ToDictionary(StringComparer.Ordinal) : ClientFiles;
         var assembly = Assembly.GetExecutingAssembly();
         var cache = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        foreach (var (path, (resource, _)) in Files)
+        foreach (var (path, (resource, _)) in files)
         {
             using var stream = assembly.GetManifestResourceStream(resource);
             if (stream is not null)
@@ -33,7 +40,7 @@ internal static class GatewayStaticFiles
         app.Use(async (context, next) =>
         {
             if (HttpMethods.IsGet(context.Request.Method) && context.Request.Path.Value is { } path &&
-                Files.TryGetValue(path, out var file) && cache.TryGetValue(path, out var bytes))
+                files.TryGetValue(path, out var file) && cache.TryGetValue(path, out var bytes))
             {
                 context.Response.ContentType = file.ContentType;
                 context.Response.Headers.CacheControl = "no-cache";

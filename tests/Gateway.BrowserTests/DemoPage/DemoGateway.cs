@@ -110,6 +110,8 @@ internal sealed class DemoGateway : IAsyncDisposable
             // defaults are tighter: two tabs of the demo page from one address would be throttled at once).
             ["Gateway"] = new JsonObject
             {
+                // As in the repository's appsettings.json: the demo page is off unless switched on.
+                ["Demo"] = new JsonObject { ["Enabled"] = true },
                 ["Limits"] = new JsonObject
                 {
                     ["ConnectRatePerClient"] = 5,
