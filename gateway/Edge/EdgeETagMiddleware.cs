@@ -1,4 +1,5 @@
-using System.Security.Cryptography;
+using System.Buffers.Text;
+using System.IO.Hashing;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Model;
@@ -8,7 +9,8 @@ namespace Gateway.Edge;
 /// <summary>
 /// Strong ETags at the edge: a proxied GET answered 200 without an ETag gets one computed from the body, and an
 /// <c>If-None-Match</c> that matches the current representation (edge or backend ETag) is answered 304 here, so the
-/// client saves the body even when the backend ignores conditional requests.
+/// client saves the body even when the backend ignores conditional requests. Routes with <c>Edge.ETag: false</c> and
+/// requests other than GET pass straight through, without buffering or an async step of their own.
 /// </summary>
 internal sealed class EdgeETagMiddleware(
     Observability.GatewayMetrics metrics,
@@ -20,29 +22,40 @@ internal sealed class EdgeETagMiddleware(
     /// <summary>Bodies above 1 MiB stream through untouched: hashing them would cost more memory than it saves bandwidth.</summary>
     public const int MaxBufferedBytes = 1024 * 1024;
 
-    public async Task InvokeAsync(HttpContext context, Func<Task> next)
+    public Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        if (!HttpMethods.IsGet(context.Request.Method) || context.Items.ContainsKey(Routing.PushContext.HandledItem))
+        if (!HttpMethods.IsGet(context.Request.Method))
         {
-            await next();
-            return;
+            return next(context);
         }
 
         var routeConfig = context.GetReverseProxyFeature().Route.Config;
-        var routeId = routeConfig.RouteId;
-        var ifNoneMatch = context.Request.Headers.IfNoneMatch.ToString();
-        var path = context.Request.Path.Value ?? "/";
+        if (!EdgeRoute.Of(routeConfig).ETags)
+        {
+            return next(context);
+        }
 
-        // A route whose resource has a change subject (Push.Notify) can answer repeated polls from the edge, while that
-        // subject's feed is open and the broker connected. A GET never opens a feed by itself (a client requesting
-        // random ids must not open subscriptions); a 200 warms one for the next poll.
+        var ifNoneMatch = context.Request.Headers.IfNoneMatch.ToString();
+        return routes.Get(routeConfig)?.Notify is { } notify
+            ? ServeCachedAsync(context, next, routeConfig.RouteId, ifNoneMatch, notify)
+            : ServeAsync(context, next, routeConfig.RouteId, ifNoneMatch, path: null, head: null);
+    }
+
+    /// <summary>
+    /// A route whose resource has a change subject (Push.Notify) can answer repeated polls from the edge, while that
+    /// subject's feed is open and the broker connected. A GET never opens a feed by itself (a client requesting random
+    /// ids must not open subscriptions); a 200 warms one for the next poll.
+    /// </summary>
+    private async Task ServeCachedAsync(HttpContext context, RequestDelegate next, string routeId, string ifNoneMatch, Routing.SubjectTemplate notify)
+    {
         Sessions.Topic? topic = null;
         string? head = null;
         string? subject = null;
-        var push = routes.Get(routeConfig);
-        if (push?.Notify is { } notify && notify.TryFill(name => context.GetRouteValue(name)?.ToString(), out var filled, out _))
+        string? path = null;
+        if (notify.TryFill(name => context.GetRouteValue(name)?.ToString(), out var filled, out _))
         {
             subject = filled;
+            path = context.Request.Path.Value ?? "/";
             if (broker.IsConnected && host.TryAcquireOpen(subject, out topic))
             {
                 head = topic.Head.ToString();
@@ -66,9 +79,9 @@ internal sealed class EdgeETagMiddleware(
         }
     }
 
-    private async Task ServeAsync(HttpContext context, Func<Task> next, string routeId, string ifNoneMatch, string path, string? head)
+    private async Task ServeAsync(HttpContext context, RequestDelegate next, string routeId, string ifNoneMatch, string? path, string? head)
     {
-        if (head is not null && ifNoneMatch.Length > 0 && cache.TryGetCurrent(path, head, out var known) && Matches(ifNoneMatch, known))
+        if (head is not null && ifNoneMatch.Length > 0 && cache.TryGetCurrent(path!, head, out var known) && Matches(ifNoneMatch, known))
         {
             metrics.EdgeNotModified.WithLabels(routeId, "cache").Inc();
             context.Response.StatusCode = StatusCodes.Status304NotModified;
@@ -76,19 +89,17 @@ internal sealed class EdgeETagMiddleware(
             return;
         }
 
-        var originalBody = context.Response.Body;
+        var response = context.Response;
         var originalFeature = context.Features.Get<IHttpResponseBodyFeature>()!;
-        var buffering = new BufferingBody(originalBody, MaxBufferedBytes, () => IsStreaming(context.Response));
-        context.Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(buffering, originalFeature));
-        context.Response.Body = buffering;
+        using var buffering = new BufferingBody(originalFeature, response, MaxBufferedBytes);
+        context.Features.Set<IHttpResponseBodyFeature>(buffering);
         try
         {
-            await next();
+            await next(context);
         }
         finally
         {
             context.Features.Set(originalFeature);
-            context.Response.Body = originalBody;
         }
 
         if (buffering.Overflowed)
@@ -96,7 +107,6 @@ internal sealed class EdgeETagMiddleware(
             return;
         }
 
-        var response = context.Response;
         if (response.StatusCode == StatusCodes.Status200OK && !response.HasStarted)
         {
             var etag = response.Headers.ETag.ToString();
@@ -108,8 +118,9 @@ internal sealed class EdgeETagMiddleware(
 
             if (head is not null)
             {
-                cache.Set(path, etag, head);
+                cache.Set(path!, etag, head);
             }
+
             if (ifNoneMatch.Length > 0 && Matches(ifNoneMatch, etag))
             {
                 metrics.EdgeNotModified.WithLabels(routeId, "edge").Inc();
@@ -123,13 +134,13 @@ internal sealed class EdgeETagMiddleware(
         // A backend that answered the conditional GET itself (304 with its ETag) confirms the client's copy is current.
         if (response.StatusCode == StatusCodes.Status304NotModified && head is not null && response.Headers.ETag.Count > 0)
         {
-            cache.Set(path, response.Headers.ETag.ToString(), head);
+            cache.Set(path!, response.Headers.ETag.ToString(), head);
         }
 
         if (!buffering.Buffered.IsEmpty)
         {
             response.Headers.ContentLength = buffering.Buffered.Length;
-            await originalBody.WriteAsync(buffering.Buffered, context.RequestAborted);
+            await originalFeature.Stream.WriteAsync(buffering.Buffered, context.RequestAborted);
         }
     }
 
@@ -144,25 +155,38 @@ internal sealed class EdgeETagMiddleware(
             string.Equals(response.Headers["X-Accel-Buffering"], "no", StringComparison.OrdinalIgnoreCase);
     }
 
-    /// <summary>A strong ETag: the first 128 bits of the body's SHA-256, base64url.</summary>
+    /// <summary>
+    /// A strong ETag: the body's 128-bit XXH3 hash, base64url, quoted. A validator needs to tell representations apart,
+    /// not to resist an attacker (the backend chooses the body), so a fast non-cryptographic hash is enough.
+    /// </summary>
     public static string Compute(ReadOnlySpan<byte> body)
     {
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(body, hash);
+        Span<byte> hash = stackalloc byte[16];
+        XxHash128.Hash(body, hash);
         return Format(hash);
     }
 
-    /// <summary>A SHA-256 of a body as a strong ETag (the first 16 bytes, base64url).</summary>
-    public static string Format(ReadOnlySpan<byte> sha256) =>
-        "\"" + Convert.ToBase64String(sha256[..16]).TrimEnd('=').Replace('+', '-').Replace('/', '_') + "\"";
+    /// <summary>A 128-bit body hash (<see cref="XxHash128"/>, whole or incremental) as a strong ETag: base64url, quoted.</summary>
+    public static string Format(ReadOnlySpan<byte> hash)
+    {
+        Span<char> chars = stackalloc char[24];
+        var written = Base64Url.EncodeToChars(hash[..16], chars[1..]);
+        chars[0] = '"';
+        chars[written + 1] = '"';
+        return new string(chars[..(written + 2)]);
+    }
 
     /// <summary>RFC 9110 section 13.1.2: If-None-Match uses weak comparison, and <c>*</c> matches any current representation.</summary>
     public static bool Matches(string ifNoneMatch, string etag)
     {
         var target = Opaque(etag);
-        foreach (var candidate in ifNoneMatch.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        var rest = ifNoneMatch.AsSpan();
+        while (!rest.IsEmpty)
         {
-            if (candidate == "*" || Opaque(candidate) == target)
+            var comma = rest.IndexOf(',');
+            var candidate = (comma < 0 ? rest : rest[..comma]).Trim();
+            rest = comma < 0 ? [] : rest[(comma + 1)..];
+            if (candidate is "*" || (!candidate.IsEmpty && Opaque(candidate).SequenceEqual(target)))
             {
                 return true;
             }
@@ -171,5 +195,5 @@ internal sealed class EdgeETagMiddleware(
         return false;
     }
 
-    private static string Opaque(string tag) => tag.StartsWith("W/", StringComparison.Ordinal) ? tag[2..] : tag;
+    private static ReadOnlySpan<char> Opaque(ReadOnlySpan<char> tag) => tag.StartsWith("W/", StringComparison.Ordinal) ? tag[2..] : tag;
 }

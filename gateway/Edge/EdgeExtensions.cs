@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Yarp.ReverseProxy.Model;
+using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace Gateway.Edge;
 
@@ -13,7 +15,7 @@ internal static class EdgeExtensions
         services.TryAddSingleton<EdgeETagMiddleware>();
         services.TryAddSingleton<NotifyOnWriteMiddleware>();
         services.TryAddSingleton<ProxyMetricsMiddleware>();
-        services.TryAddSingleton<UnavailableRetryAfterMiddleware>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITransformProvider, UnavailableRetryAfter>());
         return services;
     }
 
@@ -25,31 +27,33 @@ internal static class EdgeExtensions
         return app;
     }
 
+    // Each step below is a RequestDelegate made once, not Use((context, next) => ...), which allocates a closure and a
+    // delegate per request; a step a route does not use returns next(context) without an async state machine.
     public static IReverseProxyApplicationBuilder UseProxyMetrics(this IReverseProxyApplicationBuilder proxy)
     {
         var m = proxy.ApplicationServices.GetRequiredService<ProxyMetricsMiddleware>();
-        proxy.Use((context, next) => m.InvokeAsync(context, next));
-        return proxy;
-    }
-
-    public static IReverseProxyApplicationBuilder UseRetryAfterOnUnavailable(this IReverseProxyApplicationBuilder proxy)
-    {
-        var m = proxy.ApplicationServices.GetRequiredService<UnavailableRetryAfterMiddleware>();
-        proxy.Use((context, next) => m.InvokeAsync(context, next));
+        proxy.Use(next => context => m.InvokeAsync(context, next));
         return proxy;
     }
 
     public static IReverseProxyApplicationBuilder UseEdgeETags(this IReverseProxyApplicationBuilder proxy)
     {
         var m = proxy.ApplicationServices.GetRequiredService<EdgeETagMiddleware>();
-        proxy.Use((context, next) => m.InvokeAsync(context, next));
+        proxy.Use(next => context => m.InvokeAsync(context, next));
         return proxy;
     }
 
     public static IReverseProxyApplicationBuilder UseNotifyOnWrite(this IReverseProxyApplicationBuilder proxy)
     {
         var m = proxy.ApplicationServices.GetRequiredService<NotifyOnWriteMiddleware>();
-        proxy.Use((context, next) => m.InvokeAsync(context, next));
+        var routes = proxy.ApplicationServices.GetRequiredService<Routing.PushRouteTable>();
+        proxy.Use(next => context =>
+            IsWrite(context.Request.Method) && routes.Get(context.GetReverseProxyFeature().Route.Config)?.Notify is not null
+                ? m.InvokeAsync(context, () => next(context))
+                : next(context));
         return proxy;
     }
+
+    private static bool IsWrite(string method) =>
+        HttpMethods.IsPost(method) || HttpMethods.IsPut(method) || HttpMethods.IsPatch(method) || HttpMethods.IsDelete(method);
 }

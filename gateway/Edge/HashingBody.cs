@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using System.IO.Hashing;
 
 namespace Gateway.Edge;
 
@@ -8,7 +8,7 @@ namespace Gateway.Edge;
 /// </summary>
 internal sealed class HashingBody(Stream inner) : Stream
 {
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly XxHash128 _hash = new();
     private long _length;
 
     public override bool CanRead => false;
@@ -29,7 +29,7 @@ internal sealed class HashingBody(Stream inner) : Stream
             return null;
         }
 
-        Span<byte> hash = stackalloc byte[32];
+        Span<byte> hash = stackalloc byte[16];
         _hash.GetHashAndReset(hash);
         return EdgeETagMiddleware.Format(hash);
     }
@@ -59,19 +59,9 @@ internal sealed class HashingBody(Stream inner) : Stream
         return inner.WriteAsync(buffer, cancellationToken);
     }
 
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _hash.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
-
     private void Append(ReadOnlySpan<byte> bytes)
     {
-        _hash.AppendData(bytes);
+        _hash.Append(bytes);
         _length += bytes.Length;
     }
 }

@@ -1,28 +1,37 @@
+using System.Collections.Concurrent;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Edge;
 
-/// <summary>Counts and times REST requests through YARP, by route and cluster; push requests are counted by sessions instead.</summary>
+/// <summary>
+/// Counts and times REST requests through YARP, by route and cluster, on metric children cached per route and cluster
+/// (push requests never reach the proxy pipeline: the push endpoint answers them, and sessions count them). It is also
+/// where the proxy's own 503s (no healthy destination) get their <c>Retry-After</c>: see <see cref="UnavailableRetryAfter"/>.
+/// </summary>
 internal sealed class ProxyMetricsMiddleware(Observability.GatewayMetrics metrics, TimeProvider time)
 {
-    public async Task InvokeAsync(HttpContext context, Func<Task> next)
+    private readonly ConcurrentDictionary<(string Route, string Cluster), ProxyRouteMetrics> _routes = new();
+
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var started = time.GetTimestamp();
-        await next();
-        if (context.Items.ContainsKey(Routing.PushContext.HandledItem))
+        await next(context);
+
+        var response = context.Response;
+        UnavailableRetryAfter.Apply(response);
+        var feature = context.GetReverseProxyFeature();
+        var key = (feature.Route.Config.RouteId, feature.Cluster?.Config.ClusterId ?? "none");
+        if (!_routes.TryGetValue(key, out var route))
         {
-            return;
+            route = _routes.GetOrAdd(key, static (k, m) => new ProxyRouteMetrics(m, k.Route, k.Cluster), metrics);
         }
 
-        var feature = context.GetReverseProxyFeature();
-        var route = feature.Route.Config.RouteId;
-        var cluster = feature.Cluster?.Config.ClusterId ?? "none";
-        metrics.ProxyRequests.WithLabels(route, cluster, Observability.MethodLabel.Of(context.Request.Method), context.Response.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
-        metrics.ProxyDuration.WithLabels(route, cluster).Observe(time.GetElapsedTime(started).TotalSeconds);
+        route.Requests(context.Request.Method, response.StatusCode).Inc();
+        route.Duration.Observe(time.GetElapsedTime(started).TotalSeconds);
         if (context.Features.Get<IForwarderErrorFeature>() is { } error)
         {
-            metrics.ProxyErrors.WithLabels(route, cluster, error.Error.ToString()).Inc();
+            route.Error(error.Error.ToString());
         }
     }
 }

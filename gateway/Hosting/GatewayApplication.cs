@@ -15,6 +15,8 @@ namespace Gateway.Hosting;
 /// <summary>Builds and runs one gateway instance: used by Program, the integration tests and bench/.</summary>
 public static class GatewayApplication
 {
+    private const string HostingDiagnostics = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
     /// <summary>Builds the gateway. <paramref name="configure"/> lets tests add configuration or services.</summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
@@ -22,6 +24,13 @@ public static class GatewayApplication
         builder.Configuration.AddGatewayConfigFile(args);
         builder.WebHost.UseKestrel(k => k.AddServerHeader = false);
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.IncludeScopes = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+
+        // Hosting's per-request diagnostics (an Activity and a log scope for every request) run whenever its logger is
+        // enabled at all; off unless configured, since nothing else needs them (tracing brings its own listener).
+        if (builder.Configuration[$"Logging:LogLevel:{HostingDiagnostics}"] is null)
+        {
+            builder.Logging.AddFilter(HostingDiagnostics, LogLevel.None);
+        }
 
         builder.Services
             .AddGatewayObservability()
@@ -45,7 +54,6 @@ public static class GatewayApplication
         app.MapReverseProxy(proxy =>
         {
             proxy.UseProxyMetrics();
-            proxy.UseRetryAfterOnUnavailable();
             proxy.UseNotifyOnWrite();
             proxy.UseEdgeETags();
             proxy.UseSessionAffinity();

@@ -54,6 +54,16 @@ internal sealed class GatewayMetrics
         ProxyErrors = f.CreateCounter("gateway_proxy_errors_total", "REST requests the proxy could not complete, by YARP error.", "route", "cluster", "error");
         EdgeNotModified = f.CreateCounter("gateway_edge_not_modified_total", "GETs answered 304 by the gateway.", "route", "source");
         WatchPolls = f.CreateCounter("gateway_watch_polls_total", "Backend polls made for Push.Watch, by result.", "route", "result");
+
+        // The runtime's own totals, read at scrape time: what a request or a delivered event costs in allocations and
+        // thread-pool wake-ups (bench/peers.sh divides them by the deliveries of a run).
+        var allocated = f.CreateCounter("gateway_runtime_allocated_bytes_total", "Bytes allocated on the managed heap since start (GC.GetTotalAllocatedBytes).");
+        var workItems = f.CreateCounter("gateway_runtime_work_items_total", "Thread-pool work items completed since start (ThreadPool.CompletedWorkItemCount).");
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            allocated.IncTo(GC.GetTotalAllocatedBytes());
+            workItems.IncTo(ThreadPool.CompletedWorkItemCount);
+        });
     }
 
     public CollectorRegistry Registry { get; }

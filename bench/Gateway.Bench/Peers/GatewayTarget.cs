@@ -8,8 +8,8 @@ namespace Gateway.Bench.Peers;
 internal sealed class GatewayTarget(string name, GatewayProcess gateway, NatsServerProcess nats, IEventPublisher publisher) : PushTarget(name)
 {
     /// <summary>Runtime counters the gateway exports on <c>/metrics</c> (docs/metrics.md); absent in older builds.</summary>
-    private const string AllocatedMetric = "dotnet_gc_allocated_bytes_total";
-    private const string WorkItemsMetric = "dotnet_threadpool_work_items_completed_total";
+    private const string AllocatedMetric = "gateway_runtime_allocated_bytes_total";
+    private const string WorkItemsMetric = "gateway_runtime_work_items_total";
 
     private readonly GatewayMetrics _metrics = new(gateway.ManagementUrl);
 

@@ -13,6 +13,7 @@ public sealed class RestEdgeTests(NatsServerFixture nats, ITestOutputHelper outp
           "ReverseProxy": {
             "Routes": {
               "plain": { "ClusterId": "b", "Match": { "Path": "/plain/{id}" } },
+              "untagged": { "ClusterId": "b", "Match": { "Path": "/untagged/{id}" }, "Metadata": { "Edge.ETag": "false" } },
               "tagged": { "ClusterId": "b", "Match": { "Path": "/tagged/{id}" } },
               "big": { "ClusterId": "b", "Match": { "Path": "/big" } },
               "stream": { "ClusterId": "b", "Match": { "Path": "/backend-stream" } }
@@ -25,6 +26,7 @@ public sealed class RestEdgeTests(NatsServerFixture nats, ITestOutputHelper outp
     private static Task<TestBackend> BackendAsync() => TestBackend.StartAsync(app =>
     {
         app.MapGet("/plain/{id}", (string id) => Results.Json(new { id, name = "item " + id }));
+        app.MapGet("/untagged/{id}", (string id) => Results.Json(new { id, name = "item " + id }));
         app.MapGet("/tagged/{id}", (string id, HttpContext http) =>
         {
             http.Response.Headers.ETag = "\"backend-v7\"";
@@ -68,6 +70,27 @@ public sealed class RestEdgeTests(NatsServerFixture nats, ITestOutputHelper outp
         stale.Headers.IfNoneMatch.Add(etag);
         using var full = await gateway.PublicClient.SendAsync(stale);
         Assert.Equal(HttpStatusCode.OK, full.StatusCode);
+    }
+
+    [Fact]
+    public async Task Get_RouteWithEdgeETagOff_PassesThroughWithoutETagOr304()
+    {
+        await using var backend = await BackendAsync();
+        await using var gateway = await GatewayInstance.StartAsync(GatewayLaunchOptions.For(nats, Config(backend.Url), output, "Memory"));
+
+        using var first = await gateway.PublicClient.GetAsync("/untagged/1");
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Null(first.Headers.ETag);
+        Assert.Contains("item 1", await first.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // The ETag another route would have served does not make this one answer 304.
+        using var tagged = await gateway.PublicClient.GetAsync("/plain/1");
+        using var conditional = new HttpRequestMessage(HttpMethod.Get, "/untagged/1");
+        conditional.Headers.IfNoneMatch.Add(tagged.Headers.ETag!);
+        conditional.Headers.IfNoneMatch.Add(EntityTagHeaderValue.Any);
+        using var second = await gateway.PublicClient.SendAsync(conditional);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Contains("item 1", await second.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
