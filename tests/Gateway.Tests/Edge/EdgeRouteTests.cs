@@ -9,7 +9,6 @@ public sealed class EdgeRouteTests
     [InlineData("true", true)]
     [InlineData("false", false)]
     [InlineData("False", false)]
-    [InlineData("no", true)]
     public void Parse_EdgeETagMetadata_SwitchesETagsOffOnlyWhenFalse(string? value, bool expected)
     {
         var metadata = value is null ? new Dictionary<string, string>() : new Dictionary<string, string> { [EdgeRoute.ETagKey] = value };
