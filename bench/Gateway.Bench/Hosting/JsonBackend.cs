@@ -36,15 +36,18 @@ internal sealed class JsonBackend : IAsyncDisposable
             k.Listen(IPAddress.Loopback, 0);
         });
         var app = builder.Build();
-        app.MapGet("/items/{id}", static (HttpContext context) =>
-        {
-            context.Response.ContentType = "application/json";
-            context.Response.ContentLength = Document.Length;
-            return context.Response.Body.WriteAsync(Document, context.RequestAborted).AsTask();
-        });
+        app.MapGet("/items/{id}", WriteAsync);
+        app.MapGet("/plain/{id}", WriteAsync);
         await app.StartAsync(cancellationToken);
         var backend = new JsonBackend(app) { Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };
         return backend;
+    }
+
+    private static Task WriteAsync(HttpContext context)
+    {
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = Document.Length;
+        return context.Response.Body.WriteAsync(Document, context.RequestAborted).AsTask();
     }
 
     public async ValueTask DisposeAsync()

@@ -20,12 +20,16 @@ internal static class PeersScenario
     private static readonly TimeSpan IdleSettle = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan WarmUpStall = TimeSpan.FromSeconds(3);
 
-    /// <summary>Both gateways (JetStream and core NATS) run with the repository's log levels, as users start them.</summary>
+    /// <summary>
+    /// Both gateways (JetStream and core NATS) run with the repository's log levels, as users start them. REST goes through
+    /// <c>/items/{id}</c> (edge ETags on, the default) and <c>/plain/{id}</c> (a route that uses no edge feature).
+    /// </summary>
     private static string GatewayConfig(Uri backend) => """
         {"Logging":{"LogLevel":{"Default":"Information","Microsoft.AspNetCore":"Warning","Yarp":"Warning","NATS":"Error"}},
          "Gateway":{"Limits":{"GlobalConnectRate":100000,"GlobalConnectBurst":100000,"ConnectRatePerClient":100000,"ConnectBurstPerClient":100000,"PollRatePerClient":100000,"PollBurstPerClient":100000,"MaxSessionsPerClient":1000000}},
          "ReverseProxy":{"Routes":{"bench":{"Match":{"Path":"/bench/{topic}/events"},"Metadata":{"Push.Subject":"bench.{topic}"}},
-                                   "items":{"ClusterId":"backend","Match":{"Path":"/items/{id}"}}},
+                                   "items":{"ClusterId":"backend","Match":{"Path":"/items/{id}"}},
+                                   "plain":{"ClusterId":"backend","Match":{"Path":"/plain/{id}"},"Metadata":{"Edge.ETag":"false"}}},
                          "Clusters":{"backend":{"Destinations":{"d":{"Address":"BACKEND"}}}}}}
         """.Replace("BACKEND", backend.ToString(), StringComparison.Ordinal);
 
@@ -97,6 +101,7 @@ internal static class PeersScenario
             ("nginx", new Uri($"http://127.0.0.1:{nginx.ProxyPort}/items/1"), () => ProcessTree.CpuSeconds(nginx.Pid)),
             ("yarp", new Uri(yarp.Url, "/items/1"), () => CpuMeter.Read(yarp.Process)),
             ("gateway", new Uri(gateway.PublicUrl, "/items/1"), () => CpuMeter.Read(gateway.Process)),
+            ("gateway-plain", new Uri(gateway.PublicUrl, "/plain/1"), () => CpuMeter.Read(gateway.Process)),
         };
         foreach (var (name, url, cpu) in restTargets)
         {
