@@ -21,8 +21,7 @@ internal sealed class PollingTransport : IPushTransport
     {
         foreach (var candidate in http.Request.Headers.IfNoneMatch)
         {
-            if (candidate is not null && candidate.Length == head.Length + 2 + (candidate.StartsWith("W/", StringComparison.Ordinal) ? 2 : 0) &&
-                candidate.AsSpan(candidate.Length - head.Length - 1, head.Length).SequenceEqual(head))
+            if (candidate is not null && Matches(candidate.AsSpan(), head))
             {
                 http.Response.StatusCode = StatusCodes.Status304NotModified;
                 http.Response.Headers.ETag = $"\"{head}\"";
@@ -32,6 +31,17 @@ internal sealed class PollingTransport : IPushTransport
         }
 
         return false;
+    }
+
+    /// <summary><c>"head"</c> or <c>W/"head"</c>, compared without allocating.</summary>
+    private static bool Matches(ReadOnlySpan<char> candidate, string head)
+    {
+        if (candidate.StartsWith("W/", StringComparison.Ordinal))
+        {
+            candidate = candidate[2..];
+        }
+
+        return candidate.Length == head.Length + 2 && candidate[0] == '"' && candidate[^1] == '"' && candidate[1..^1].SequenceEqual(head);
     }
 
     public Task RejectAsync(HttpContext http, int status, string reason, TimeSpan retryAfter) =>
