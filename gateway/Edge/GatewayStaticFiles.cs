@@ -37,19 +37,19 @@ internal static class GatewayStaticFiles
             }
         }
 
-        app.Use(async (context, next) =>
-        {
-            if (HttpMethods.IsGet(context.Request.Method) && context.Request.Path.Value is { } path &&
-                files.TryGetValue(path, out var file) && cache.TryGetValue(path, out var bytes))
-            {
-                context.Response.ContentType = file.ContentType;
-                context.Response.Headers.CacheControl = "no-cache";
-                await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
-                return;
-            }
-
-            await next();
-        });
+        // A RequestDelegate made once: every other request passes with next(context), no closure or async step.
+        app.Use(next => context =>
+            HttpMethods.IsGet(context.Request.Method) && context.Request.Path.Value is { } path &&
+            files.TryGetValue(path, out var file) && cache.TryGetValue(path, out var bytes)
+                ? WriteAsync(context, file.ContentType, bytes)
+                : next(context));
         return app;
+    }
+
+    private static Task WriteAsync(HttpContext context, string contentType, byte[] bytes)
+    {
+        context.Response.ContentType = contentType;
+        context.Response.Headers.CacheControl = "no-cache";
+        return context.Response.Body.WriteAsync(bytes, context.RequestAborted).AsTask();
     }
 }
