@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Routing;
 
@@ -13,9 +12,7 @@ internal static class RoutingServiceCollectionExtensions
         services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection("ReverseProxy"))
             .AddConfigFilter<PushConfigFilter>()
-
-            // A push client's token in the query is for the gateway only: never forwarded to a backend (docs/security.md).
-            .AddTransforms(context => context.AddQueryRemoveKey("access_token"));
+            .AddTransforms(ForwardingTransforms.Apply);
         return services;
     }
 }
