@@ -88,6 +88,14 @@ public sealed class BrokerOptions
     [Range(1, long.MaxValue)]
     public long MaxBytes { get; set; } = 1L << 30;
 
+    /// <summary>
+    /// Default 10,000 events per subject in the stream (that subject's oldest discarded first): one subject's flood then
+    /// evicts only its own history, never another subject's (docs/scale-out.md). Bytes per subject are bounded by this
+    /// times the server's maximum message size; the stream as a whole by <see cref="MaxBytes"/>.
+    /// </summary>
+    [Range(1, long.MaxValue)]
+    public long MaxMessagesPerSubject { get; set; } = 10_000;
+
     /// <summary>Default <c>File</c>: history survives a broker restart. <c>Memory</c> for tests.</summary>
     public string Storage { get; set; } = "File";
 

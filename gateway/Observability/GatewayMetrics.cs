@@ -39,6 +39,7 @@ internal sealed class GatewayMetrics
         BrokerConnected = f.CreateGauge("gateway_broker_connected", "1 while the broker connection is open.");
         BrokerConnects = f.CreateCounter("gateway_broker_connects_total", "Broker connections opened (the first and every reconnect).");
         BrokerReconnectFailures = f.CreateCounter("gateway_broker_reconnect_failures_total", "Failed broker reconnect attempts.");
+        StreamUpdatesRefused = f.CreateCounter("gateway_broker_stream_updates_refused_total", "Changes of the JetStream stream's settings the server refused.");
         BrokerSubscriptions = f.CreateGauge("gateway_broker_subscriptions", "Broker subscriptions (one per subject with sessions, per instance).");
         BrokerSubscriptionsOpened = f.CreateCounter("gateway_broker_subscriptions_opened_total", "Broker subscriptions opened.");
         HistoryReads = f.CreateCounter("gateway_history_reads_total", "Resumes served from broker history (beyond the replay buffer), by result.", "result");
@@ -103,6 +104,8 @@ internal sealed class GatewayMetrics
     public Counter BrokerConnects { get; }
 
     public Counter BrokerReconnectFailures { get; }
+
+    public Counter StreamUpdatesRefused { get; }
 
     public Gauge BrokerSubscriptions { get; }
 

@@ -13,6 +13,7 @@ internal sealed partial class JetStreamBroker(
     Nats.NatsConnectionProvider provider,
     IOptions<BrokerOptions> options,
     JetStreamSubjects subjects,
+    Observability.GatewayMetrics metrics,
     TimeProvider time,
     ILogger<JetStreamBroker> logger) : IEventBroker
 {
@@ -47,15 +48,7 @@ internal sealed partial class JetStreamBroker(
                 try
                 {
                     var existing = await _js.GetStreamAsync(o.StreamName, cancellationToken: cancellationToken);
-                    var current = existing.Info.Config.Subjects ?? [];
-                    var missing = wanted.Except(current, StringComparer.Ordinal).ToList();
-                    if (missing.Count > 0)
-                    {
-                        var config = existing.Info.Config with { Subjects = [.. current, .. missing] };
-                        await existing.UpdateAsync(config, cancellationToken);
-                    }
-
-                    info = existing.Info;
+                    info = await ApplySettingsAsync(existing, wanted, cancellationToken);
                     Log.StreamAdopted(logger, o.StreamName, string.Join(",", wanted));
                 }
                 catch (NatsJSApiException ex) when (ex.Error.Code == 404)
@@ -66,6 +59,7 @@ internal sealed partial class JetStreamBroker(
                             MaxAge = o.MaxAge,
                             MaxMsgs = o.MaxMessages,
                             MaxBytes = o.MaxBytes,
+                            MaxMsgsPerSubject = o.MaxMessagesPerSubject,
                             Storage = string.Equals(o.Storage, "Memory", StringComparison.OrdinalIgnoreCase) ? StreamConfigStorage.Memory : StreamConfigStorage.File,
                             Discard = StreamConfigDiscard.Old,
                             AllowDirect = true,
@@ -86,6 +80,62 @@ internal sealed partial class JetStreamBroker(
                 await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
             }
         }
+    }
+
+    /// <summary>
+    /// Brings an existing stream to the configured limits and subjects (docs/scale-out.md): each change is logged; a
+    /// change the server refuses is logged and counted, and the stream is used as it is.
+    /// </summary>
+    private async Task<StreamInfo> ApplySettingsAsync(INatsJSStream existing, IReadOnlyCollection<string> wanted, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var current = existing.Info.Config;
+        var subjectsNow = current.Subjects ?? [];
+        var missing = wanted.Except(subjectsNow, StringComparer.Ordinal).ToList();
+        var desired = current with
+        {
+            Subjects = [.. subjectsNow, .. missing],
+            MaxAge = o.MaxAge,
+            MaxMsgs = o.MaxMessages,
+            MaxBytes = o.MaxBytes,
+            MaxMsgsPerSubject = o.MaxMessagesPerSubject,
+        };
+        var changes = new List<string>();
+        if (missing.Count > 0)
+        {
+            changes.Add("subjects +" + string.Join(",", missing));
+        }
+
+        void Compare<T>(string name, T now, T wantedValue)
+        {
+            if (!EqualityComparer<T>.Default.Equals(now, wantedValue))
+            {
+                changes.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name} {now} -> {wantedValue}"));
+            }
+        }
+
+        Compare("MaxAge", current.MaxAge, desired.MaxAge);
+        Compare("MaxMsgs", current.MaxMsgs, desired.MaxMsgs);
+        Compare("MaxBytes", current.MaxBytes, desired.MaxBytes);
+        Compare("MaxMsgsPerSubject", current.MaxMsgsPerSubject, desired.MaxMsgsPerSubject);
+        if (changes.Count == 0)
+        {
+            return existing.Info;
+        }
+
+        var description = string.Join("; ", changes);
+        try
+        {
+            await existing.UpdateAsync(desired, cancellationToken);
+            Log.StreamUpdated(logger, o.StreamName, description);
+        }
+        catch (NatsJSApiException ex)
+        {
+            metrics.StreamUpdatesRefused.Inc();
+            Log.StreamUpdateRefused(logger, o.StreamName, description, ex.Error.Description ?? ex.Message);
+        }
+
+        return existing.Info;
     }
 
     public async ValueTask PublishAsync(OutgoingMessage message, CancellationToken cancellationToken)
@@ -162,6 +212,12 @@ internal sealed partial class JetStreamBroker(
 
         [LoggerMessage(1101, LogLevel.Information, "Adopted JetStream stream {Stream} for {Subjects}")]
         public static partial void StreamAdopted(ILogger logger, string stream, string subjects);
+
+        [LoggerMessage(1103, LogLevel.Information, "Updated JetStream stream {Stream} to the configuration: {Changes}")]
+        public static partial void StreamUpdated(ILogger logger, string stream, string changes);
+
+        [LoggerMessage(1104, LogLevel.Error, "JetStream refused to update stream {Stream} ({Changes}): {Reason}; the stream is used as it is")]
+        public static partial void StreamUpdateRefused(ILogger logger, string stream, string changes, string reason);
 
         [LoggerMessage(1102, LogLevel.Warning, "JetStream stream {Stream} not ready: {Reason}")]
         public static partial void StreamNotReady(ILogger logger, string stream, string reason);
