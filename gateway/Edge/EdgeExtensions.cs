@@ -1,3 +1,4 @@
+using Gateway.Edge.Idempotency;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Yarp.ReverseProxy.Model;
 using Yarp.ReverseProxy.Transforms.Builder;
@@ -16,6 +17,7 @@ internal static class EdgeExtensions
         services.TryAddSingleton<NotifyOnWriteMiddleware>();
         services.TryAddSingleton<ProxyMetricsMiddleware>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITransformProvider, UnavailableRetryAfter>());
+        services.AddGatewayIdempotency();
         return services;
     }
 

@@ -1,6 +1,7 @@
 using Gateway.Auth;
 using Gateway.Broker;
 using Gateway.Edge;
+using Gateway.Edge.Idempotency;
 using Gateway.Lifecycle;
 using Gateway.Management;
 using Gateway.Observability;
@@ -54,6 +55,7 @@ public static class GatewayApplication
         app.MapReverseProxy(proxy =>
         {
             proxy.UseProxyMetrics();
+            proxy.UseIdempotentWrites();
             proxy.UseNotifyOnWrite();
             proxy.UseEdgeETags();
             proxy.UseSessionAffinity();

@@ -54,6 +54,7 @@ internal sealed class GatewayMetrics
             new HistogramConfiguration { LabelNames = ["route", "cluster"], Buckets = LatencyBuckets });
         ProxyErrors = f.CreateCounter("gateway_proxy_errors_total", "REST requests the proxy could not complete, by YARP error.", "route", "cluster", "error");
         EdgeNotModified = f.CreateCounter("gateway_edge_not_modified_total", "GETs answered 304 by the gateway.", "route", "source");
+        IdempotentWrites = f.CreateCounter("gateway_idempotent_writes_total", "Writes with an Idempotency-Key on Edge.Idempotency routes, by result.", "route", "result");
         WatchPolls = f.CreateCounter("gateway_watch_polls_total", "Backend polls made for Push.Watch, by result.", "route", "result");
 
         // The runtime's own totals, read at scrape time: what a request or a delivered event costs in allocations and
@@ -130,4 +131,6 @@ internal sealed class GatewayMetrics
     public Counter EdgeNotModified { get; }
 
     public Counter WatchPolls { get; }
+
+    public Counter IdempotentWrites { get; }
 }

@@ -10,6 +10,7 @@ namespace Gateway.Routing;
 /// </summary>
 internal sealed partial class PushConfigFilter(
     PushRouteTable table,
+    EdgeSettingsTable edgeTable,
     IOptionsMonitor<PushOptions> options,
     Observability.GatewayMetrics metrics,
     ILogger<PushConfigFilter> logger) : IProxyConfigFilter
@@ -43,6 +44,7 @@ internal sealed partial class PushConfigFilter(
     {
         var errors = new List<string>();
         var push = PushRouteParser.Parse(route, options.CurrentValue, errors);
+        var edge = EdgeSettingsParser.Parse(route, errors);
 
         if (!string.IsNullOrEmpty(route.ClusterId) && cluster is null)
         {
@@ -61,6 +63,11 @@ internal sealed partial class PushConfigFilter(
         }
 
         Fail(errors);
+
+        if (edge is not null)
+        {
+            edgeTable.Set(route, edge);
+        }
 
         if (push is null)
         {

@@ -8,6 +8,7 @@ internal static class RoutingServiceCollectionExtensions
     {
         services.AddOptions<PushOptions>().BindConfiguration(PushOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<PushRouteTable>();
+        services.TryAddSingleton<EdgeSettingsTable>();
         services.AddSingleton<Yarp.ReverseProxy.Configuration.IConfigChangeListener, ConfigReloadListener>();
         services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection("ReverseProxy"))
