@@ -107,11 +107,12 @@ public sealed class BrokerOptions
     public int ReplayBufferSize { get; set; } = 1024;
 
     /// <summary>
-    /// Default 4 MiB per subject: the replay ring is bounded in bytes as well as in events, so a few large events cannot
-    /// hold megabytes per subject. Cursors older than the ring are served from the broker's history.
+    /// Default 64 MiB per subject: the replay ring is bounded in bytes as well as in events (a thousand 64 KiB events
+    /// fit, counting their encodings). For core NATS and the embedded broker the ring is the whole resumable history, so
+    /// this is not smaller; <see cref="ReplayTotalBytes"/> bounds the instance. Older cursors go to the broker's history.
     /// </summary>
     [Range(64 * 1024, long.MaxValue)]
-    public long ReplayBufferBytes { get; set; } = 4L << 20;
+    public long ReplayBufferBytes { get; set; } = 64L << 20;
 
     /// <summary>
     /// Default 256 MiB across every subject of the instance: the ceiling of replay memory whatever clients publish.

@@ -29,7 +29,7 @@ public sealed class ObservabilityScenarioTests(ITestOutputHelper output)
               "o": { "Match": { "Path": "/o/{id}/events" }, "Metadata": { "Push.Subject": "o.{id}", "Push.Upstream": "o.{id}.in", "Push.Heartbeat": "00:00:01" } },
               "strict": { "Match": { "Path": "/strict/{id}/events" }, "Metadata": { "Push.Subject": "strict.{id}", "Push.ConnectRate": "0.01", "Push.ConnectBurst": "1" } },
               "slow": { "Match": { "Path": "/slow/{id}/events" }, "Metadata": { "Push.Subject": "slow.{id}", "Push.QueueCapacity": "10", "Push.Heartbeat": "00:00:01" } },
-              "items": { "ClusterId": "c", "Match": { "Path": "/items/{id}" }, "Metadata": { "Push.Notify": "items.{id}" } },
+              "items": { "ClusterId": "c", "Match": { "Path": "/items/{id}" }, "Metadata": { "Push.Notify": "items.{id}", "Edge.Idempotency": "true" } },
               "item-events": { "ClusterId": "c", "Match": { "Path": "/items/{id}/events" }, "Metadata": { "Push.Subject": "items.{id}", "Push.Watch": "/items/{id}", "Push.WatchInterval": "00:00:00.300" } },
               "dead": { "ClusterId": "dead", "Match": { "Path": "/dead" } }
             },
@@ -100,6 +100,13 @@ public sealed class ObservabilityScenarioTests(ITestOutputHelper output)
         }
 
         (await gateway.PublicClient.PutAsync("/items/1", new StringContent("{}", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+
+        // A keyed write on the Edge.Idempotency route feeds gateway_idempotent_writes_total (whatever the backend answers).
+        using (var keyed = new HttpRequestMessage(HttpMethod.Post, "/items/1") { Content = new StringContent("{}", Encoding.UTF8, "application/json") })
+        {
+            keyed.Headers.Add("Idempotency-Key", "scenario-post-1");
+            using var answer = await gateway.PublicClient.SendAsync(keyed);
+        }
         Assert.Equal(HttpStatusCode.BadGateway, (await gateway.PublicClient.GetAsync("/dead")).StatusCode);
         using (var stopWatching = new CancellationTokenSource())
         {
