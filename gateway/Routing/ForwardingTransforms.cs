@@ -14,7 +14,16 @@ internal static class ForwardingTransforms
 {
     public static void Apply(TransformBuilderContext context)
     {
-        context.AddQueryRemoveKey("access_token");
+        // Only a request that carries the parameter pays for parsing its query (the plain transform parses every one).
+        context.AddRequestTransform(static transform =>
+        {
+            if (transform.HttpContext.Request.QueryString.Value?.Contains("access_token", StringComparison.OrdinalIgnoreCase) == true)
+            {
+                transform.Query.Collection.Remove("access_token");
+            }
+
+            return ValueTask.CompletedTask;
+        });
         context.AddResponseTransform(static response =>
         {
             var http = response.HttpContext;
