@@ -104,6 +104,13 @@ internal sealed partial class PushSession : IValueTaskSource, ITopicWaiter, IWhe
 
     int ITopicWaiter.WaiterSlot { get; set; } = -1;
 
+    /// <summary>The loop's state in one line, for diagnostics (tests print it when a session goes quiet).</summary>
+    internal string DebugState =>
+        $"session={Id} {Transport.Name()} {_mode} cursor={Cursor} armed={Volatile.Read(ref _armed)} pending={Volatile.Read(ref _pending)} " +
+        $"heartbeatDue={Volatile.Read(ref _heartbeatDue)} close={Volatile.Read(ref _closeRequested)} finished={Volatile.Read(ref _finished)} " +
+        $"slot={((ITopicWaiter)this).WaiterSlot} inWrite={InWrite} writeElapsed={WriteElapsed.TotalMilliseconds:0}ms sinceWrite={_time.GetElapsedTime(LastWrite).TotalMilliseconds:0}ms " +
+        $"topic={_topic.GetHashCode():x} faulted={_topic.Faulted} head={_topic.Head} appended={_topic.Appended} waiting={_topic.Waiting} ended={_ended.IsCancellationRequested}";
+
     /// <summary>Asks the session to close with reconnect advice at its next turn (thread-safe; first request wins).</summary>
     public void RequestClose(CloseReason reason, TimeSpan retryAfter)
     {

@@ -21,6 +21,9 @@ internal sealed partial class JetStreamSubjectFeed : ISubjectFeed
     private Task _pump = Task.CompletedTask;
     private ulong _last;
 
+    /// <summary>How often an idle consumer hears from its server; two missed in a row mean the consumer is gone.</summary>
+    internal static readonly TimeSpan IdleHeartbeat = TimeSpan.FromSeconds(5);
+
     private readonly Nats.NatsConnectionProvider _provider;
     private CancellationTokenSource? _consume;
 
@@ -200,7 +203,13 @@ internal sealed partial class JetStreamSubjectFeed : ISubjectFeed
 
                 consumer = await CreateConsumerAsync(_last + 1, consume.Token);
                 ulong expected = 1;
-                var opts = new NatsJSConsumeOpts { MaxMsgs = 512, IdleHeartbeat = TimeSpan.FromSeconds(5), Expires = TimeSpan.FromSeconds(30) };
+                var opts = new NatsJSConsumeOpts
+                {
+                    MaxMsgs = 512,
+                    IdleHeartbeat = IdleHeartbeat,
+                    Expires = TimeSpan.FromSeconds(30),
+                    NotificationHandler = (notification, _) => OnNotification(notification, consume),
+                };
                 await foreach (var msg in consumer.ConsumeAsync<ReadOnlyMemory<byte>>(opts: opts, cancellationToken: consume.Token))
                 {
                     var metadata = msg.Metadata;
@@ -227,7 +236,7 @@ internal sealed partial class JetStreamSubjectFeed : ISubjectFeed
             }
             catch (OperationCanceledException)
             {
-                // Reconnected: loop round and recreate the consumer from the last sequence delivered.
+                // Reconnected, or the consumer was lost: loop round and recreate it from the last sequence delivered.
                 Volatile.Write(ref _consume, null);
                 continue;
             }
@@ -254,8 +263,39 @@ internal sealed partial class JetStreamSubjectFeed : ISubjectFeed
         }
     }
 
+    /// <summary>
+    /// The consumer is a single replica on one server: when that server dies (or a leader election loses it) the pulls go
+    /// nowhere and nothing says so except the missing idle heartbeats. Silence is not "no events": give the consumer up
+    /// and make a new one from the last sequence delivered, as NATS's own ordered consumers do (docs/scale-out.md).
+    /// </summary>
+    private Task OnNotification(INatsJSNotification notification, CancellationTokenSource consume)
+    {
+        var lost = notification switch
+        {
+            NatsJSTimeoutNotification or NatsJSNoRespondersNotification => true,
+            NatsJSProtocolNotification p => p.HeaderCode is 404 or 409 || p.HeaderMessageText.Contains("Deleted", StringComparison.OrdinalIgnoreCase),
+            _ => false,
+        };
+        if (lost)
+        {
+            Log.ConsumerLost(_logger, _subject, _last, notification.Name);
+            try
+            {
+                consume.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
     private static partial class Log
     {
+        [LoggerMessage(1111, LogLevel.Warning, "JetStream consumer for {Subject} lost ({Notification}); recreating it after sequence {Sequence}")]
+        public static partial void ConsumerLost(ILogger logger, string subject, ulong sequence, string notification);
+
         [LoggerMessage(1110, LogLevel.Warning, "JetStream feed for {Subject} restarting after sequence {Sequence}: {Reason}")]
         public static partial void FeedRestarting(ILogger logger, string subject, ulong sequence, string reason);
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Gateway.IntegrationTests.Infrastructure;
 using Gateway.IntegrationTests.Transports;
+using Microsoft.Extensions.DependencyInjection;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 
@@ -35,9 +36,11 @@ internal sealed class ClusterScenario : IAsyncDisposable
     private readonly CancellationTokenSource clientsStop = new();
     private readonly List<RecordingClient> clients = [];
     private readonly List<ReadinessLog> readiness = [];
+    private readonly ITestOutputHelper output;
 
-    private ClusterScenario(NatsCluster cluster, GatewayInstance a, GatewayInstance b)
+    private ClusterScenario(NatsCluster cluster, GatewayInstance a, GatewayInstance b, ITestOutputHelper output)
     {
+        this.output = output;
         Cluster = cluster;
         A = a;
         B = b;
@@ -68,7 +71,7 @@ internal sealed class ClusterScenario : IAsyncDisposable
         {
             a = await GatewayInstance.StartAsync(Options(cluster, 0, output));
             var b = await GatewayInstance.StartAsync(Options(cluster, 1, output));
-            var scenario = new ClusterScenario(cluster, a, b);
+            var scenario = new ClusterScenario(cluster, a, b, output);
             await scenario.BeginAsync();
             return scenario;
         }
@@ -99,8 +102,16 @@ internal sealed class ClusterScenario : IAsyncDisposable
         var expected = Publisher.Payloads.ToHashSet(StringComparer.Ordinal);
         foreach (var client in clients)
         {
-            await Eventually.TrueAsync(() => client.DistinctData().IsSupersetOf(expected), Timeout,
-                $"{client} receives all {expected.Count} published events (missing: {string.Join(",", expected.Except(client.DistinctData()).Take(20))})");
+            try
+            {
+                await Eventually.TrueAsync(() => client.DistinctData().IsSupersetOf(expected), Timeout,
+                    $"{client} receives all {expected.Count} published events (missing: {string.Join(",", expected.Except(client.DistinctData()).Take(20))})");
+            }
+            catch
+            {
+                DumpState();
+                throw;
+            }
         }
 
         await clientsStop.CancelAsync();
@@ -120,6 +131,33 @@ internal sealed class ClusterScenario : IAsyncDisposable
                 {
                     Assert.Equal(idOf.TryAdd(e.Data!, e.Id!) ? e.Id : idOf[e.Data!], e.Id);
                 }
+            }
+        }
+    }
+
+    /// <summary>Prints what every client saw last and every session's loop state: what a quiet client was waiting on.</summary>
+    private void DumpState()
+    {
+        foreach (var client in clients)
+        {
+            var connections = client.Connections;
+            var missing = Publisher.Payloads.Except(client.DistinctData()).ToList();
+            output.WriteLine($"{client}: missing {missing.Count}: {string.Join(",", missing.Take(30))}");
+            output.WriteLine($"{client}: {connections.Count} connections; last: {string.Join(" ", connections.TakeLast(3).Select(c => "[" + string.Join(",", c.TakeLast(4).Select(i => $"{i.Kind}:{i.Id}:{i.Reason}")) + "]"))}");
+        }
+
+        foreach (var (name, gateway) in new[] { ("A", A), ("B", B) })
+        {
+            if (gateway.Services.GetRequiredService<Gateway.Sessions.SessionHost>().TryAcquireOpen(Subject, out var topic))
+            {
+                var entries = new List<Gateway.Sessions.EventEntry>();
+                topic.Read(new Gateway.Sessions.Cursor(topic.Epoch, topic.EvictedThrough), 100_000, entries);
+                output.WriteLine($"{name}: topic from {topic.EvictedThrough}: {string.Join(",", entries.Select(e => $"{e.Sequence}={System.Text.Encoding.UTF8.GetString(e.Source.Data.Span)}"))}");
+            }
+
+            foreach (var session in gateway.Services.GetRequiredService<Gateway.Sessions.SessionRegistry>().Sessions)
+            {
+                output.WriteLine($"{name}: {session.DebugState}");
             }
         }
     }
