@@ -96,6 +96,16 @@ public sealed class BrokerOptions
     [Range(1, long.MaxValue)]
     public long MaxMessagesPerSubject { get; set; } = 10_000;
 
+    /// <summary>
+    /// Default 1 MiB: the most a JetStream feed (and a history read) asks the server for at once, in bytes. The server
+    /// queues what a pull asks for on the gateway's connection at once, and cuts a connection whose queue passes its
+    /// <c>max_pending</c> (64 MiB by default) as a slow consumer; pulls bounded in bytes keep a burst in the stream
+    /// instead of on the socket: at most this times the subjects that burst together (docs/scale-out.md "Bursts").
+    /// Raised to the server's maximum message size when that is larger, so one message always fits a pull.
+    /// </summary>
+    [Range(64 * 1024, 64 << 20)]
+    public int PullBytes { get; set; } = 1 << 20;
+
     /// <summary>Default <c>File</c>: history survives a broker restart. <c>Memory</c> for tests.</summary>
     public string Storage { get; set; } = "File";
 

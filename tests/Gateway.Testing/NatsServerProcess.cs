@@ -26,9 +26,12 @@ internal sealed class NatsServerProcess : INatsServer
     private bool disposed;
     private bool paused;
 
-    private NatsServerProcess(string binary, NatsClusterMember? member = null, Action<string>? echo = null)
+    private readonly IReadOnlyList<string> extraArguments;
+
+    private NatsServerProcess(string binary, NatsClusterMember? member = null, Action<string>? echo = null, IReadOnlyList<string>? extraArguments = null)
     {
         this.binary = binary;
+        this.extraArguments = extraArguments ?? [];
         this.member = member;
         store = TempDirectory.Create("nats");
         output = new ProcessOutput(member?.Name ?? "nats-server", echo, ProblemMarkers);
@@ -63,9 +66,14 @@ internal sealed class NatsServerProcess : INatsServer
         new(binary, member, echo) { port = member.ClientPort, monitorPort = member.MonitorPort };
 
     /// <summary>Starts the binary on free ports, retrying with new ports if another process took them meanwhile.</summary>
-    public static async Task<NatsServerProcess> LaunchAsync(string binary, CancellationToken cancellationToken)
+    public static Task<NatsServerProcess> LaunchAsync(string binary, CancellationToken cancellationToken) =>
+        LaunchAsync(binary, [], cancellationToken);
+
+    /// <summary>As <see cref="LaunchAsync(string, CancellationToken)"/>, with more arguments (say <c>-c limits.conf</c>
+    /// for a lower <c>max_pending</c>); the ports and the store given here win over a config file's.</summary>
+    public static async Task<NatsServerProcess> LaunchAsync(string binary, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
-        var server = new NatsServerProcess(binary);
+        var server = new NatsServerProcess(binary, extraArguments: arguments);
         try
         {
             for (var attempt = 1; ; attempt++)
@@ -178,6 +186,11 @@ internal sealed class NatsServerProcess : INatsServer
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var arg in extraArguments)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
         foreach (var arg in new[]
         {
             "-a", "127.0.0.1",

@@ -177,7 +177,7 @@ internal sealed partial class JetStreamBroker(
         try
         {
             var stream = await _js.GetStreamAsync(options.Value.StreamName, cancellationToken: cancellationToken);
-            var feed = new JetStreamSubjectFeed(_js, provider, stream.Info, subject, logger);
+            var feed = new JetStreamSubjectFeed(_js, provider, stream.Info, subject, PullBytes, logger);
             feed.Start();
             return feed;
         }
@@ -186,6 +186,12 @@ internal sealed partial class JetStreamBroker(
             throw new BrokerUnavailableException("JetStream is not available: " + ex.Message, ex);
         }
     }
+
+    /// <summary>Bytes one pull asks for (docs/scale-out.md "Bursts"): the configured bound, raised so that the largest
+    /// message the server accepts (plus its headers) always fits, or the server would answer the pull with a 409.</summary>
+    internal int PullBytes => Math.Max(options.Value.PullBytes, (provider.Connection.ServerInfo?.MaxPayload ?? 0) + MessageOverhead);
+
+    private const int MessageOverhead = 16 * 1024;
 
     public async ValueTask<bool> PingAsync(CancellationToken cancellationToken)
     {

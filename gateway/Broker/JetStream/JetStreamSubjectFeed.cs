@@ -16,7 +16,9 @@ internal sealed partial class JetStreamSubjectFeed : ISubjectFeed
     private readonly string _stream;
     private readonly string _subject;
     private readonly ILogger _logger;
-    private readonly Channel<FeedItem> _channel = Channel.CreateBounded<FeedItem>(new BoundedChannelOptions(1024) { SingleReader = true, SingleWriter = true });
+    // Small: the consumer's pulls bound what is in flight, and the topic's pump only appends to its ring.
+    private readonly Channel<FeedItem> _channel = Channel.CreateBounded<FeedItem>(new BoundedChannelOptions(64) { SingleReader = true, SingleWriter = true });
+    private readonly int _pullBytes;
     private readonly CancellationTokenSource _stop = new();
     private Task _pump = Task.CompletedTask;
     private ulong _last;
@@ -27,8 +29,9 @@ internal sealed partial class JetStreamSubjectFeed : ISubjectFeed
     private readonly Nats.NatsConnectionProvider _provider;
     private CancellationTokenSource? _consume;
 
-    public JetStreamSubjectFeed(NatsJSContext js, Nats.NatsConnectionProvider provider, StreamInfo info, string subject, ILogger logger)
+    public JetStreamSubjectFeed(NatsJSContext js, Nats.NatsConnectionProvider provider, StreamInfo info, string subject, int pullBytes, ILogger logger)
     {
+        _pullBytes = pullBytes;
         _js = js;
         _provider = provider;
         _stream = info.Config.Name!;
@@ -99,15 +102,23 @@ internal sealed partial class JetStreamSubjectFeed : ISubjectFeed
             while (!done && result.Count < max)
             {
                 var got = 0;
-                var page = new NatsJSFetchOpts { MaxMsgs = (int)Math.Min((ulong)Math.Min(256, max - result.Count), pending - (ulong)result.Count), Expires = TimeSpan.FromSeconds(2) };
-                await foreach (var msg in consumer.FetchAsync<ReadOnlyMemory<byte>>(page, cancellationToken: cancellationToken))
+                // Bounded in bytes, not messages: 256 events of 64 KiB asked at once would sit on the connection as 16 MiB
+                // (docs/scale-out.md "Bursts"). No-wait: the server answers with what it has instead of holding the pull.
+                var page = new NatsJSFetchOpts { MaxBytes = _pullBytes, Expires = TimeSpan.FromSeconds(2) };
+                await foreach (var msg in consumer.FetchNoWaitAsync<ReadOnlyMemory<byte>>(page, cancellationToken: cancellationToken))
                 {
+                    if (done || result.Count >= max)
+                    {
+                        // Already sent by the server within the pull's bytes: read past, so the fetch ends cleanly.
+                        continue;
+                    }
+
                     got++;
                     var seq = msg.Metadata?.Sequence.Stream ?? 0;
                     if (seq > throughSequence)
                     {
                         done = true;
-                        break;
+                        continue;
                     }
 
                     result.Add(ToEvent(msg, seq));
@@ -203,9 +214,11 @@ internal sealed partial class JetStreamSubjectFeed : ISubjectFeed
 
                 consumer = await CreateConsumerAsync(_last + 1, consume.Token);
                 ulong expected = 1;
+                // Pulls bounded in bytes (docs/scale-out.md "Bursts"): the server never queues more than this per subject on
+                // the connection, so a burst waits in the stream instead of getting the connection cut as a slow consumer.
                 var opts = new NatsJSConsumeOpts
                 {
-                    MaxMsgs = 512,
+                    MaxBytes = _pullBytes,
                     IdleHeartbeat = IdleHeartbeat,
                     Expires = TimeSpan.FromSeconds(30),
                     NotificationHandler = (notification, _) => OnNotification(notification, consume),
