@@ -12,6 +12,9 @@ namespace Gateway.Sessions;
 /// </summary>
 internal sealed partial class Topic : IAsyncDisposable
 {
+    /// <summary>Sessions woken one after another on one thread (see <see cref="Wake(ITopicWaiter[], int)"/>).</summary>
+    internal const int WakeChunk = 64;
+
     private readonly ISubjectFeed _feed;
     private readonly Lock _lock = new();
     private readonly int _capacity;
@@ -358,9 +361,10 @@ internal sealed partial class Topic : IAsyncDisposable
     }
 
     /// <summary>
-    /// Wakes parked sessions outside the lock; each session's loop continues on the thread pool. Running the woken
-    /// sessions inline (on the feed's thread, or in chunks per work item) stalled one SSE session in the stream-leader
-    /// failover test, with the cause not yet found, so the cheaper inline path stays off until it is understood.
+    /// Wakes parked sessions outside the lock. Each woken session's loop continues inline on the waking thread until its
+    /// next real wait (a write that does not complete at once, or the next park): no work item per session. The first
+    /// <see cref="WakeChunk"/> sessions run on the caller's thread; the rest go to the thread pool in chunks of that size,
+    /// so a crowd uses every core with one work item per chunk instead of one per session (docs/decisions.md "Delivery core").
     /// </summary>
     private static void Wake(ITopicWaiter[]? woken, int count)
     {
@@ -369,12 +373,23 @@ internal sealed partial class Topic : IAsyncDisposable
             return;
         }
 
-        for (var i = 0; i < count; i++)
+        for (var start = WakeChunk; start < count; start += WakeChunk)
         {
-            woken[i].Wake(inline: false);
+            var chunk = new ITopicWaiter[Math.Min(WakeChunk, count - start)];
+            Array.Copy(woken, start, chunk, 0, chunk.Length);
+            ThreadPool.UnsafeQueueUserWorkItem(static c => WakeInline(c, c.Length), chunk, preferLocal: false);
         }
 
+        WakeInline(woken, Math.Min(count, WakeChunk));
         System.Buffers.ArrayPool<ITopicWaiter>.Shared.Return(woken, clearArray: true);
+    }
+
+    private static void WakeInline(ITopicWaiter[] waiters, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            waiters[i].Wake(inline: true);
+        }
     }
 
     private void Fault()
