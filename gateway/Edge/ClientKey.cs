@@ -10,7 +10,22 @@ namespace Gateway.Edge;
 /// </summary>
 internal static class ClientKey
 {
+    private const string ItemKey = "gw.clientKey";
+
+    /// <summary>The request's key, worked out once per request (the rate limiter and admission both need it).</summary>
     public static string Of(HttpContext context, IReadOnlyList<string> trustedProxies)
+    {
+        if (context.Items.TryGetValue(ItemKey, out var known) && known is string key)
+        {
+            return key;
+        }
+
+        key = Compute(context, trustedProxies);
+        context.Items[ItemKey] = key;
+        return key;
+    }
+
+    private static string Compute(HttpContext context, IReadOnlyList<string> trustedProxies)
     {
         var sub = context.User.FindFirstValue("sub") ?? context.User.FindFirstValue(ClaimTypes.NameIdentifier);
         if (!string.IsNullOrEmpty(sub))

@@ -1,5 +1,7 @@
 using Gateway.Edge.Idempotency;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Model;
 using Yarp.ReverseProxy.Transforms.Builder;
 
@@ -11,7 +13,10 @@ internal static class EdgeExtensions
     {
         services.AddOptions<LimitOptions>().BindConfiguration(LimitOptions.Section);
         services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section);
-        services.TryAddSingleton<ConnectLimiter>();
+        services.TryAddSingleton<RateLimits.EdgeRateLimiter>();
+        services.TryAddSingleton<RateLimits.RateLimitRejection>();
+        services.AddRateLimiter(_ => { });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<RateLimiterOptions>, RateLimits.RateLimitPolicies>());
         services.TryAddSingleton<EdgeCache>();
         services.TryAddSingleton<EdgeETagMiddleware>();
         services.TryAddSingleton<NotifyOnWriteMiddleware>();

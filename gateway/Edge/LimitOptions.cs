@@ -1,6 +1,11 @@
 namespace Gateway.Edge;
 
-/// <summary>Token-bucket limits on new push connections and negotiations, and a separate budget for polls (<c>Gateway:Limits</c>).</summary>
+/// <summary>
+/// Limits on what clients make the gateway do (<c>Gateway:Limits</c>): token buckets behind the named rate-limiter
+/// policies (<c>gw-connect</c> and <c>gw-negotiate</c> share the connect buckets; <c>gw-poll</c>; <c>gw-publish</c>), each a
+/// chain of a per-client bucket, an optional per-route bucket and a per-instance bucket; and caps on open sessions.
+/// See docs/security.md.
+/// </summary>
 public sealed class LimitOptions
 {
     public const string Section = "Gateway:Limits";
@@ -22,6 +27,40 @@ public sealed class LimitOptions
     public double PollRatePerClient { get; set; } = 10;
 
     public int PollBurstPerClient { get; set; } = 30;
+
+    /// <summary>Default 5,000 polls per second per instance, burst 10,000: a poll costs a broker lookup at most, so the ceiling is high.</summary>
+    public double GlobalPollRate { get; set; } = 5000;
+
+    public int GlobalPollBurst { get; set; } = 10_000;
+
+    /// <summary>
+    /// Default 20 client publishes (HTTP upstream POSTs and WebSocket <c>publish</c> frames together) per second per client
+    /// key, burst 40: one chat-like client never needs more, and a flood from one address is cut at once.
+    /// </summary>
+    public double PublishRatePerClient { get; set; } = 20;
+
+    public int PublishBurstPerClient { get; set; } = 40;
+
+    /// <summary>Default 2,000 client publishes per second per instance, burst 4,000: what one instance lets clients put on the broker.</summary>
+    public double GlobalPublishRate { get; set; } = 2000;
+
+    public int GlobalPublishBurst { get; set; } = 4000;
+
+    /// <summary>
+    /// Per-route buckets (every client of one route together), per policy. Default none: a route is bounded by the
+    /// per-client and per-instance buckets only. Set one to keep a busy route from taking the whole instance budget.
+    /// </summary>
+    public double? ConnectRatePerRoute { get; set; }
+
+    public int? ConnectBurstPerRoute { get; set; }
+
+    public double? PollRatePerRoute { get; set; }
+
+    public int? PollBurstPerRoute { get; set; }
+
+    public double? PublishRatePerRoute { get; set; }
+
+    public int? PublishBurstPerRoute { get; set; }
 
     /// <summary>Default 100,000 push sessions per instance; above it new streams get 503 + Retry-After (another instance takes them).</summary>
     public int MaxSessions { get; set; } = 100_000;

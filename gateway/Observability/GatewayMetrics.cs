@@ -33,6 +33,15 @@ internal sealed class GatewayMetrics
         Negotiations = f.CreateCounter("gateway_negotiations_total", "Negotiate requests answered, by the first transport offered.", "route", "transport");
         Fallbacks = f.CreateCounter("gateway_fallbacks_total", "Clients that fell back from one transport to another, by reason they reported.", "route", "from", "to", "reason");
         ConnectsRejected = f.CreateCounter("gateway_reconnects_rejected_total", "New push connections, negotiations and polls refused, by reason.", "route", "reason");
+        RateLimited = f.CreateCounter("gateway_rate_limited_total", "Requests and client messages refused by the rate-limiter policies, by policy and the link of the chain that refused.", "policy", "scope");
+        foreach (var policy in (string[])["connect", "negotiate", "poll", "publish"])
+        {
+            foreach (var scope in (string[])["client", "route", "global", "client_in_flight"])
+            {
+                RateLimited.WithLabels(policy, scope);
+            }
+        }
+
         UpstreamMessages = f.CreateCounter("gateway_upstream_messages_total", "Client-to-server messages, by result.", "route", "result");
         Published = f.CreateCounter("gateway_published_total", "Events the gateway published itself, by source.", "source", "result");
 
@@ -97,6 +106,8 @@ internal sealed class GatewayMetrics
     public Counter ConnectsRejected { get; }
 
     public Counter UpstreamMessages { get; }
+
+    public Counter RateLimited { get; }
 
     public Counter Published { get; }
 

@@ -4,11 +4,13 @@ using Gateway.Sessions;
 
 namespace Gateway.Push;
 
-/// <summary>Decides whether a new push connection, negotiation or poll may start now.</summary>
+/// <summary>
+/// Decides whether a new push connection, negotiation or poll may start now: drain and the caps on open sessions. Rates
+/// were checked before, by the rate-limiting middleware's policies (docs/security.md).
+/// </summary>
 internal sealed class PushAdmission(
     DrainCoordinator drain,
     SessionRegistry sessions,
-    Edge.ConnectLimiter limiter,
     Microsoft.Extensions.Options.IOptionsMonitor<Edge.LimitOptions> limits,
     Observability.GatewayMetrics metrics)
 {
@@ -41,13 +43,6 @@ internal sealed class PushAdmission(
         {
             metrics.ConnectsRejected.WithLabels(route, "route_sessions").Inc();
             return new Admission(StatusCodes.Status503ServiceUnavailable, "too_many_sessions", TimeSpan.FromSeconds(5));
-        }
-
-        var limited = limiter.TryAcquire(context, isPoll);
-        if (limited is { } rejection)
-        {
-            metrics.ConnectsRejected.WithLabels(route, rejection.Reason).Inc();
-            return new Admission(StatusCodes.Status429TooManyRequests, rejection.Reason, rejection.RetryAfter);
         }
 
         return Admission.Allowed;

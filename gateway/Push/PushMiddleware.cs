@@ -154,9 +154,7 @@ internal sealed class PushMiddleware(
 
             using var watch = watches.Acquire(context);
             var push = options.CurrentValue;
-            IClientMessages messages = transport.Kind == TransportKind.WebSocket
-                ? new ClientPublisher(upstream.Publisher, context, push.UpstreamRatePerSecond, sessions.Services.Time)
-                : NoClientMessages.Instance;
+            var messages = transport.Kind == TransportKind.WebSocket ? upstream.ForWebSocket(context, sessions.Services.Time) : NoClientMessages.Instance;
             await using var connection = await transport.OpenAsync(new TransportOpening(http, context.Route, push, messages));
             if (connection is null)
             {

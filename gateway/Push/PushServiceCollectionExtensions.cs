@@ -22,8 +22,11 @@ internal static class PushServiceCollectionExtensions
         var middleware = app.Services.GetRequiredService<PushMiddleware>();
         app.UseRouting();
 
-        // Authorization runs on the matched route (YARP's AuthorizationPolicy), before push and before the proxy.
+        // Rate limits run on the matched route (YARP's RateLimiterPolicy; push routes default to gw-push) after
+        // authentication, so an authenticated client is keyed by its subject, and before authorization, so a flood of
+        // bad tokens is limited too. Authorization (YARP's AuthorizationPolicy) runs before push and before the proxy.
         app.UseAuthentication();
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.Use((context, next) => middleware.InvokeAsync(context, () => next(context)));
         return app;

@@ -8,9 +8,11 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Push;
 
 /// <summary><c>POST {path}</c>: one client message published to the route's <c>Push.Upstream</c> subject, answered 202.</summary>
-internal sealed class UpstreamEndpoint(UpstreamPublisher publisher, IOptionsMonitor<PushOptions> options)
+internal sealed class UpstreamEndpoint(UpstreamPublisher publisher, Edge.RateLimits.EdgeRateLimiter limiter, IOptionsMonitor<PushOptions> options)
 {
-    public UpstreamPublisher Publisher => publisher;
+    /// <summary>The client-message handler of one WebSocket: the same publisher and the same per-client buckets as <c>POST</c>.</summary>
+    public IClientMessages ForWebSocket(PushContext context, TimeProvider time) =>
+        new ClientPublisher(publisher, limiter, context, options.CurrentValue.UpstreamRatePerSecond, time);
 
     public async Task HandleAsync(PushContext context)
     {

@@ -78,7 +78,13 @@ internal sealed partial class PushConfigFilter(
         if (push.IsStream)
         {
             var path = route.Match!.Path!.TrimEnd('/');
-            result = route with { Match = route.Match with { Path = $"{path}/{{**{OperationRouteValue}}}" } };
+            result = route with
+            {
+                Match = route.Match with { Path = $"{path}/{{**{OperationRouteValue}}}" },
+
+                // The gateway's limits unless the operator named a policy (or Default/Disable) for this route.
+                RateLimiterPolicy = route.RateLimiterPolicy ?? RateLimitPolicyNames.Push,
+            };
         }
 
         table.Set(result, push);

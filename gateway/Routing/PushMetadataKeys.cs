@@ -18,10 +18,12 @@ internal static class PushMetadataKeys
     public const string PollRate = "Push.PollRate";
     public const string PollBurst = "Push.PollBurst";
     public const string MaxSessions = "Push.MaxSessions";
+    public const string PublishRate = "Push.PublishRate";
+    public const string PublishBurst = "Push.PublishBurst";
 
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
     {
         Subject, Transports, Upstream, Watch, WatchInterval, Notify, QueueCapacity, SlowConsumer, Heartbeat, PollInterval,
-        ConnectRate, ConnectBurst, PollRate, PollBurst, MaxSessions,
+        ConnectRate, ConnectBurst, PollRate, PollBurst, MaxSessions, PublishRate, PublishBurst,
     };
 }

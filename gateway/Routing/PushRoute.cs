@@ -20,6 +20,12 @@ internal sealed record PushRoute(
     int? PollBurst,
     int? MaxSessions)
 {
+    /// <summary>This route's per-client publish rate (<c>Push.PublishRate</c>), instead of <c>Gateway:Limits:PublishRatePerClient</c>.</summary>
+    public double? PublishRate { get; init; }
+
+    /// <summary>This route's per-client publish burst (<c>Push.PublishBurst</c>).</summary>
+    public int? PublishBurst { get; init; }
+
     /// <summary>True when clients subscribe on this route (it has <c>Push.Subject</c>).</summary>
     public bool IsStream => Subject is not null;
 

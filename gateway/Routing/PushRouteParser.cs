@@ -133,6 +133,8 @@ internal static partial class PushRouteParser
         var maxSessions = Integer(metadata, PushMetadataKeys.MaxSessions, 1, 10_000_000, Where, errors);
         var connectRate = Rate(metadata, PushMetadataKeys.ConnectRate, Where, errors);
         var pollRate = Rate(metadata, PushMetadataKeys.PollRate, Where, errors);
+        var publishRate = Rate(metadata, PushMetadataKeys.PublishRate, Where, errors);
+        var publishBurst = Integer(metadata, PushMetadataKeys.PublishBurst, 1, 1_000_000, Where, errors);
 
         var slow = defaults.SlowConsumer;
         if (metadata.TryGetValue(PushMetadataKeys.SlowConsumer, out var slowText) && !Enum.TryParse(slowText, ignoreCase: true, out slow))
@@ -146,7 +148,11 @@ internal static partial class PushRouteParser
         }
 
         return new PushRoute(id, route.ClusterId, subject, transports, upstream, watch, watchInterval, notify, queue, slow, heartbeat, pollInterval,
-            connectRate, connectBurst, pollRate, pollBurst, maxSessions);
+            connectRate, connectBurst, pollRate, pollBurst, maxSessions)
+        {
+            PublishRate = publishRate,
+            PublishBurst = publishBurst,
+        };
     }
 
     private static HashSet<string> PathParameters(string? path)

@@ -1,22 +1,35 @@
+using Gateway.Edge.RateLimits;
 using Gateway.Routing;
 using Gateway.Transports;
 
 namespace Gateway.Push.Upstream;
 
 /// <summary>
-/// Publishes one WebSocket's client messages upstream, at most its route's rate (a per-connection token bucket): the
-/// wire hands it the message, it decides and counts.
+/// Publishes one WebSocket's client messages upstream. Each message spends from the client's <c>gw-publish</c> buckets
+/// (shared with its HTTP publishes and its other sockets) and from a per-connection bucket: the wire hands it the
+/// message, it decides and counts.
 /// </summary>
-internal sealed class ClientPublisher(UpstreamPublisher upstream, PushContext context, int ratePerSecond, TimeProvider time) : IClientMessages
+internal sealed class ClientPublisher(UpstreamPublisher upstream, EdgeRateLimiter limiter, PushContext context, int ratePerSecond, TimeProvider time) : IClientMessages
 {
     private readonly UpstreamBucket _bucket = new(ratePerSecond, time);
 
     public async ValueTask<ClientMessageResult> PublishAsync(string? eventType, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        if (context.Route.Upstream is not null && !_bucket.TryTake())
+        var route = context.Route;
+        if (route.Upstream is not null)
         {
-            upstream.Count(context.Route, "rate_limited");
-            return new ClientMessageResult("rate_limited", "Too many publishes; slow down.");
+            if (!_bucket.TryTake())
+            {
+                upstream.Count(route, "rate_limited");
+                return new ClientMessageResult("rate_limited", "Too many publishes; slow down.");
+            }
+
+            var key = new LimitRequest(LimitPolicy.Publish, context.ClientKey ?? "unknown", route.RouteId, route.PublishRate, route.PublishBurst);
+            using var lease = limiter.Acquire(key);
+            if (!lease.IsAcquired)
+            {
+                return new ClientMessageResult("rate_limited", "Too many publishes; slow down.");
+            }
         }
 
         var outcome = await upstream.PublishAsync(context, eventType, data, cancellationToken);
