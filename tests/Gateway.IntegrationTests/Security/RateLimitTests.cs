@@ -148,45 +148,45 @@ public sealed class RateLimitTests(NatsServerFixture nats, ITestOutputHelper out
         switch (transport)
         {
             case "websocket":
-            {
-                using var socket = new ClientWebSocket();
-                socket.Options.CollectHttpResponseDetails = true;
-                socket.Options.SetRequestHeader("X-Forwarded-For", Client);
-                await Assert.ThrowsAnyAsync<WebSocketException>(() => socket.ConnectAsync(WsUri(gateway, "/rooms/e/events"), CancellationToken.None));
-                Assert.Equal(HttpStatusCode.TooManyRequests, socket.HttpStatusCode);
-                Assert.True(socket.HttpResponseHeaders!.ContainsKey("Retry-After"));
-                break;
-            }
+                {
+                    using var socket = new ClientWebSocket();
+                    socket.Options.CollectHttpResponseDetails = true;
+                    socket.Options.SetRequestHeader("X-Forwarded-For", Client);
+                    await Assert.ThrowsAnyAsync<WebSocketException>(() => socket.ConnectAsync(WsUri(gateway, "/rooms/e/events"), CancellationToken.None));
+                    Assert.Equal(HttpStatusCode.TooManyRequests, socket.HttpStatusCode);
+                    Assert.True(socket.HttpResponseHeaders!.ContainsKey("Retry-After"));
+                    break;
+                }
 
             case "sse":
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Get, "/rooms/e/events");
-                request.Headers.Accept.ParseAdd("text/event-stream");
-                request.Headers.Add("X-Forwarded-For", Client);
-                using var response = await gateway.PublicClient.SendAsync(request);
-                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-                Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-                var body = await response.Content.ReadAsStringAsync();
-                Assert.StartsWith("retry: ", body, StringComparison.Ordinal);
-                Assert.Contains("event: gateway.reconnect", body, StringComparison.Ordinal);
-                Assert.Contains("\"reason\":\"client_rate\"", body, StringComparison.Ordinal);
-                break;
-            }
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Get, "/rooms/e/events");
+                    request.Headers.Accept.ParseAdd("text/event-stream");
+                    request.Headers.Add("X-Forwarded-For", Client);
+                    using var response = await gateway.PublicClient.SendAsync(request);
+                    Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                    Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+                    var body = await response.Content.ReadAsStringAsync();
+                    Assert.StartsWith("retry: ", body, StringComparison.Ordinal);
+                    Assert.Contains("event: gateway.reconnect", body, StringComparison.Ordinal);
+                    Assert.Contains("\"reason\":\"client_rate\"", body, StringComparison.Ordinal);
+                    break;
+                }
 
             default:
-            {
-                using var response = transport switch
                 {
-                    "negotiate" => await NegotiateAsync(gateway, "/rooms/e/events", Client),
-                    "publish" => await PostAsync(gateway, "/rooms/e/events", Client),
-                    _ => await SendAsync(gateway, HttpMethod.Get, $"/rooms/e/events?transport={transport}", Client),
-                };
-                Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
-                Assert.True(response.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
-                var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString();
-                Assert.Equal(transport switch { "publish" => "rate_limited", "longpolling" or "polling" => "client_poll_rate", _ => "client_rate" }, error);
-                break;
-            }
+                    using var response = transport switch
+                    {
+                        "negotiate" => await NegotiateAsync(gateway, "/rooms/e/events", Client),
+                        "publish" => await PostAsync(gateway, "/rooms/e/events", Client),
+                        _ => await SendAsync(gateway, HttpMethod.Get, $"/rooms/e/events?transport={transport}", Client),
+                    };
+                    Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+                    Assert.True(response.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+                    var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString();
+                    Assert.Equal(transport switch { "publish" => "rate_limited", "longpolling" or "polling" => "client_poll_rate", _ => "client_rate" }, error);
+                    break;
+                }
         }
     }
 
