@@ -7,6 +7,7 @@ namespace Gateway.IntegrationTests.Watch;
 internal sealed class PlainResourceBackend : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, int> _versions = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _putAnswers = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TestBackend? _backend;
     private int _gets;
 
@@ -14,14 +15,17 @@ internal sealed class PlainResourceBackend : IAsyncDisposable
 
     public int Gets => Volatile.Read(ref _gets);
 
-    private TaskCompletionSource _got = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
     /// <summary>Status the next PUTs answer with instead of applying (0 = apply).</summary>
     public int FailPutsWith { get; set; }
 
-    /// <summary>A PUT applies its change at once but answers only after this many more GETs (0 = at once): the
-    /// gateway's watch then sees the write's result before the write's response is back.</summary>
-    public int HoldPutAnswersForGets { get; set; }
+    /// <summary>
+    /// While set, a PUT applies its change at once but answers only when <see cref="ReleasePutAnswers"/> is called: the
+    /// gateway's watch then sees the write's result before the write's response is back, for as long as the test needs.
+    /// </summary>
+    public bool HoldPutAnswers { get; set; }
+
+    /// <summary>Lets the held PUTs answer (and every later one at once).</summary>
+    public void ReleasePutAnswers() => _putAnswers.TrySetResult();
 
     public static async Task<PlainResourceBackend> StartAsync()
     {
@@ -32,7 +36,6 @@ internal sealed class PlainResourceBackend : IAsyncDisposable
             {
                 var result = Results.Json(new { id, version = backend._versions.GetOrAdd(id, 1) });
                 Interlocked.Increment(ref backend._gets);
-                Interlocked.Exchange(ref backend._got, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
                 return result;
             });
             app.MapPut("/items/{id}", async (string id) =>
@@ -43,10 +46,9 @@ internal sealed class PlainResourceBackend : IAsyncDisposable
                 }
 
                 var v = backend._versions.AddOrUpdate(id, 2, (_, old) => old + 1);
-                var until = backend.Gets + backend.HoldPutAnswersForGets;
-                while (backend.Gets < until)
+                if (backend.HoldPutAnswers)
                 {
-                    await Volatile.Read(ref backend._got).Task.WaitAsync(TimeSpan.FromSeconds(30));
+                    await backend._putAnswers.Task.WaitAsync(TimeSpan.FromSeconds(90));
                 }
 
                 return Results.Json(new { id, version = v });
