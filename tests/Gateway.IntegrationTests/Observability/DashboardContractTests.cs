@@ -162,13 +162,22 @@ public sealed partial class DashboardContractTests
         foreach (var query in DashboardQueries.All())
         {
             var result = await prometheus.QueryAsync(query.Expression, cts.Token);
+            if (result.IsSuccess && query.Source.StartsWith("dashboard panel", StringComparison.Ordinal) && result.ResultCount == 0)
+            {
+                // One scrape that missed its 1 s timeout (a loaded machine) marks every series of the target stale until the
+                // next good scrape, and a plain selector then finds nothing: ask again after a good scrape. A metric that is
+                // really missing still finds nothing.
+                result = await QueryAfterGoodScrapeAsync(prometheus, query.Expression, cts.Token);
+            }
+
             if (!result.IsSuccess)
             {
                 failures.Add($"{query}{Environment.NewLine}    -> {result.Error}");
             }
             else if (query.Source.StartsWith("dashboard panel", StringComparison.Ordinal) && result.ResultCount == 0)
             {
-                failures.Add($"{query}{Environment.NewLine}    -> no series, although every metric has one");
+                var up = await prometheus.QueryAsync("up[30s]", cts.Token);
+                failures.Add($"{query}{Environment.NewLine}    -> no series, although every metric has one (up over 30 s: {up.Result})");
             }
         }
 
@@ -177,6 +186,37 @@ public sealed partial class DashboardContractTests
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
         Assert.Equal(DashboardQueries.FromAlerts(DashboardQueries.AlertsPath).Count, rules.Count);
     }
+
+    /// <summary>The query's result after a newer scrape than the one it found nothing in, and a good one (<c>up == 1</c>).</summary>
+    private static async Task<PrometheusQueryResult> QueryAfterGoodScrapeAsync(PrometheusServer prometheus, string expression, CancellationToken cancellationToken)
+    {
+        var scraped = await LastScrapeAsync(prometheus, cancellationToken);
+        var result = await prometheus.QueryAsync(expression, cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        try
+        {
+            while (result.IsSuccess && result.ResultCount == 0)
+            {
+                // A newer scrape than the one that found nothing, and a good one.
+                await Infrastructure.Eventually.TrueAsync(
+                    async ct => await LastScrapeAsync(prometheus, ct) > scraped && (await prometheus.QueryAsync("up == 1", ct)).ResultCount == 1,
+                    TimeSpan.FromSeconds(30),
+                    "a good scrape of the test target");
+                scraped = await LastScrapeAsync(prometheus, timeout.Token);
+                result = await prometheus.QueryAsync(expression, timeout.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+        }
+
+        return result;
+    }
+
+    /// <summary>When the target was last scraped (Unix seconds; 0 before the first scrape).</summary>
+    private static async Task<double> LastScrapeAsync(PrometheusServer prometheus, CancellationToken cancellationToken) =>
+        (await prometheus.QueryAsync("timestamp(up)", cancellationToken)).Values() is [var at] ? at : 0;
 
     private static IReadOnlyDictionary<string, Collector> DefinedMetrics()
     {
