@@ -8,7 +8,7 @@ internal sealed record BenchOptions
 {
     public const string Usage = """
         usage: Gateway.Bench [options]
-          --scenario NAME[,NAME...]         fanout, websocket, drain, storm, notify, peers or all (default all: all but peers)
+          --scenario NAME[,NAME...]         fanout, websocket, drain, storm, notify, polling, peers or all (default all: all but peers)
           --subscribers N                   subscribers on one subject (default 1000)
           --events M                        events published per variant (default 2000)
           --rate R                          target publish rate of the paced variant, events/s (default 500)
@@ -30,6 +30,10 @@ internal sealed record BenchOptions
           --notify-subscribers N            SSE subscribers on /items/1/events (default 1000)
           --notify-writes W                 PUTs (and baseline publishes) per run (default 200)
           --notify-interval-ms I            one write every I ms (default 50)
+        polling (adaptive short polling, X-Poll-Interval obeyed):
+          --pollers N                       short pollers on each of a quiet and a busy subject (default 100)
+          --poll-seconds S                  measured seconds, after a 5 s warm-up (default 30)
+          --poll-rate R                     events/s published on the busy subject (default 20)
         peers (bench/peers.sh: the gateway against nchan, a Kestrel fan-out floor, nginx and bare YARP):
           --quick                           smoke-test sizes (about two minutes)
           --docs PATH                       also write the report there (bench/peers.sh: docs/benchmarks.md)
@@ -43,7 +47,7 @@ internal sealed record BenchOptions
         """;
 
     public static readonly IReadOnlyList<ScenarioKind> AllScenarios =
-        [ScenarioKind.Fanout, ScenarioKind.WebSocket, ScenarioKind.Drain, ScenarioKind.Storm, ScenarioKind.Notify];
+        [ScenarioKind.Fanout, ScenarioKind.WebSocket, ScenarioKind.Drain, ScenarioKind.Storm, ScenarioKind.Notify, ScenarioKind.Polling];
 
     public IReadOnlyList<ScenarioKind> Scenarios { get; init; } = AllScenarios;
 
@@ -81,6 +85,12 @@ internal sealed record BenchOptions
     public int NotifyWrites { get; init; } = 200;
 
     public TimeSpan NotifyInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    public int Pollers { get; init; } = 100;
+
+    public TimeSpan PollDuration { get; init; } = TimeSpan.FromSeconds(30);
+
+    public int PollEventRate { get; init; } = 20;
 
     public bool Quick { get; init; }
 
@@ -182,6 +192,15 @@ internal sealed record BenchOptions
                     case "--notify-interval-ms":
                         o = o with { NotifyInterval = TimeSpan.FromMilliseconds(Int(name, Next(), 1, 60_000)) };
                         break;
+                    case "--pollers":
+                        o = o with { Pollers = Int(name, Next(), 1, 20_000) };
+                        break;
+                    case "--poll-seconds":
+                        o = o with { PollDuration = TimeSpan.FromSeconds(Int(name, Next(), 1, 3600)) };
+                        break;
+                    case "--poll-rate":
+                        o = o with { PollEventRate = Int(name, Next(), 1, 10_000) };
+                        break;
                     case "--quick":
                         o = o with { Quick = true };
                         break;
@@ -263,9 +282,10 @@ internal sealed record BenchOptions
                 "drain" => [ScenarioKind.Drain],
                 "storm" => [ScenarioKind.Storm],
                 "notify" => [ScenarioKind.Notify],
+                "polling" => [ScenarioKind.Polling],
                 "peers" => [ScenarioKind.Peers],
                 "all" => AllScenarios,
-                _ => throw new FormatException($"--scenario takes fanout, websocket, drain, storm, notify, peers or all, not '{part}'."),
+                _ => throw new FormatException($"--scenario takes fanout, websocket, drain, storm, notify, polling, peers or all, not '{part}'."),
             };
             result.AddRange(kinds.Where(k => !result.Contains(k)));
         }

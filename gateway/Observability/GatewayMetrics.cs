@@ -11,6 +11,7 @@ internal sealed class GatewayMetrics
 {
     private static readonly double[] DurationBuckets = [0.1, 0.5, 1, 5, 15, 30, 60, 300, 900, 3600, 14400];
     private static readonly double[] LagBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+    private static readonly double[] PollIntervalBuckets = [0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300];
     private static readonly double[] LatencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
     public GatewayMetrics()
@@ -64,6 +65,10 @@ internal sealed class GatewayMetrics
         ProxyErrors = f.CreateCounter("gateway_proxy_errors_total", "REST requests the proxy could not complete, by YARP error.", "route", "cluster", "error");
         EdgeNotModified = f.CreateCounter("gateway_edge_not_modified_total", "GETs answered 304 by the gateway.", "route", "source");
         IdempotentWrites = f.CreateCounter("gateway_idempotent_writes_total", "Writes with an Idempotency-Key on Edge.Idempotency routes, by result.", "route", "result");
+        PollIntervals = f.CreateHistogram("gateway_poll_interval_seconds", "Adaptive short-poll interval hints given (X-Poll-Interval, negotiate's pollIntervalMs).",
+            new HistogramConfiguration { LabelNames = ["route"], Buckets = PollIntervalBuckets });
+        PollRateSubjects = f.CreateGauge("gateway_poll_rate_subjects", "Subjects whose event rate the poll advisor tracks.");
+        PollRateUntracked = f.CreateCounter("gateway_poll_rate_untracked_total", "Poll hints given as for a quiet subject because the advisor's table was full.");
         WatchPolls = f.CreateCounter("gateway_watch_polls_total", "Backend polls made for Push.Watch, by result.", "route", "result");
 
         // The runtime's own totals, read at scrape time: what a request or a delivered event costs in allocations and
@@ -142,6 +147,12 @@ internal sealed class GatewayMetrics
     public Counter EdgeNotModified { get; }
 
     public Counter WatchPolls { get; }
+
+    public Histogram PollIntervals { get; }
+
+    public Gauge PollRateSubjects { get; }
+
+    public Counter PollRateUntracked { get; }
 
     public Counter IdempotentWrites { get; }
 }

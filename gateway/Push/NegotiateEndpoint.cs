@@ -11,7 +11,12 @@ namespace Gateway.Push;
 /// <c>POST {path}/negotiate</c>: the transports this route allows now (in the operator's order, minus any switched off),
 /// the current cursor, and the timing a client needs. Broker trouble becomes an <c>error</c> field, never a 500.
 /// </summary>
-internal sealed class NegotiateEndpoint(SessionHost sessions, PushAdmission admission, IOptionsMonitor<PushOptions> options, Observability.GatewayMetrics metrics)
+internal sealed class NegotiateEndpoint(
+    SessionHost sessions,
+    PushAdmission admission,
+    PollAdvice.PollIntervalAdvisor pollAdvisor,
+    IOptionsMonitor<PushOptions> options,
+    Observability.GatewayMetrics metrics)
 {
     public async Task HandleAsync(PushContext context)
     {
@@ -38,10 +43,12 @@ internal sealed class NegotiateEndpoint(SessionHost sessions, PushAdmission admi
         var offered = TransportOffer.Of(context.Route, push);
         string? cursor = null;
         string? error = null;
+        var pollInterval = context.Route.PollInterval;
         try
         {
             using var subscription = await sessions.SubscribeAsync(context.Subject, http.RequestAborted);
             cursor = subscription.Head.ToString();
+            pollInterval = pollAdvisor.Advise(context.Route, context.Subject, subscription.Topic.Appended);
         }
         catch (BrokerUnavailableException ex)
         {
@@ -56,7 +63,7 @@ internal sealed class NegotiateEndpoint(SessionHost sessions, PushAdmission admi
             (int)context.Route.Heartbeat.TotalMilliseconds,
             new ReconnectAdvice((int)push.ReconnectDelay.TotalMilliseconds / 3, 30_000))
         {
-            PollIntervalMs = (int)context.Route.PollInterval.TotalMilliseconds,
+            PollIntervalMs = (int)pollInterval.TotalMilliseconds,
             Upstream = context.Route.Upstream is not null,
             MaxMessageBytes = push.MaxMessageBytes,
             Error = error,

@@ -27,6 +27,7 @@ internal sealed class PushMiddleware(
     PushAdmission admission,
     SessionHost sessions,
     WatchAcquisition watches,
+    PollAdvice.PollIntervalAdvisor pollAdvisor,
     IOptionsMonitor<PushOptions> options,
     Observability.GatewayMetrics metrics)
 {
@@ -147,7 +148,10 @@ internal sealed class PushMiddleware(
 
         using (subscription)
         {
-            if (transport.Kind == TransportKind.Polling && PollingTransport.TryAnswerNotModified(http, subscription.Head.ToString(), context.Route.PollInterval))
+            var pollInterval = transport.Kind == TransportKind.Polling
+                ? pollAdvisor.Advise(context.Route, context.Subject, subscription.Topic.Appended)
+                : context.Route.PollInterval;
+            if (transport.Kind == TransportKind.Polling && PollingTransport.TryAnswerNotModified(http, subscription.Head.ToString(), pollInterval))
             {
                 return;
             }
@@ -155,7 +159,7 @@ internal sealed class PushMiddleware(
             using var watch = watches.Acquire(context);
             var push = options.CurrentValue;
             var messages = transport.Kind == TransportKind.WebSocket ? upstream.ForWebSocket(context, sessions.Services.Time) : NoClientMessages.Instance;
-            await using var connection = await transport.OpenAsync(new TransportOpening(http, context.Route, push, messages));
+            await using var connection = await transport.OpenAsync(new TransportOpening(http, context.Route, push, messages, pollInterval));
             if (connection is null)
             {
                 return;

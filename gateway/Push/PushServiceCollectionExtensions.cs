@@ -1,3 +1,4 @@
+using Gateway.Push.PollAdvice;
 using Gateway.Push.Upstream;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -12,6 +13,8 @@ internal static class PushServiceCollectionExtensions
         services.TryAddSingleton<UpstreamEndpoint>();
         services.TryAddSingleton<PushAdmission>();
         services.TryAddSingleton<WatchAcquisition>();
+        services.TryAddSingleton<IInstanceLoad, InstanceLoad>();
+        services.TryAddSingleton<PollIntervalAdvisor>();
         services.TryAddSingleton<PushMiddleware>();
         return services;
     }

@@ -13,6 +13,8 @@ internal static class PushMetadataKeys
     public const string SlowConsumer = "Push.SlowConsumer";
     public const string Heartbeat = "Push.Heartbeat";
     public const string PollInterval = "Push.PollInterval";
+    public const string PollIntervalMin = "Push.PollIntervalMin";
+    public const string PollIntervalMax = "Push.PollIntervalMax";
     public const string ConnectRate = "Push.ConnectRate";
     public const string ConnectBurst = "Push.ConnectBurst";
     public const string PollRate = "Push.PollRate";
@@ -24,6 +26,6 @@ internal static class PushMetadataKeys
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
     {
         Subject, Transports, Upstream, Watch, WatchInterval, Notify, QueueCapacity, SlowConsumer, Heartbeat, PollInterval,
-        ConnectRate, ConnectBurst, PollRate, PollBurst, MaxSessions, PublishRate, PublishBurst,
+        PollIntervalMin, PollIntervalMax, ConnectRate, ConnectBurst, PollRate, PollBurst, MaxSessions, PublishRate, PublishBurst,
     };
 }

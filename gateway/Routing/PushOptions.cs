@@ -34,8 +34,29 @@ public sealed class PushOptions
     /// <summary>Default 30 s: a long poll without <c>wait</c> is held this long.</summary>
     public TimeSpan LongPollDefaultWait { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Default 5 s: the short-polling interval hint.</summary>
+    /// <summary>Default 5 s: the short-polling interval hint of routes without adaptive bounds (docs/polling.md).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Default 30 s: the time constant of the decaying event-rate window behind adaptive poll intervals. Long enough that
+    /// a burst does not whip every poller to the minimum, short enough that a subject gone quiet slows its pollers within
+    /// a minute or two (docs/polling.md).
+    /// </summary>
+    public TimeSpan PollRateWindow { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Default 100,000 (as <c>Gateway:Broker:MaxTopics</c>): subjects whose event rate the poll advisor tracks. Subjects
+    /// come from route values a client picks, so the table is capped; a subject beyond it is advised as quiet.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int PollRateMaxSubjects { get; set; } = 100_000;
+
+    /// <summary>
+    /// Default 1,000: thread-pool work items waiting that count as a fully loaded instance for adaptive poll intervals;
+    /// from half of it (or half of <c>Gateway:Limits:MaxSessions</c> in use) hints are pushed toward the route's maximum.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int PollLoadQueueLength { get; set; } = 1000;
 
     /// <summary>Default 30 s: a WebSocket that does not answer a ping within this is closed.</summary>
     public TimeSpan WebSocketPongTimeout { get; set; } = TimeSpan.FromSeconds(30);

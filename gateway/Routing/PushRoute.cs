@@ -14,6 +14,7 @@ internal sealed record PushRoute(
     SlowConsumerPolicy SlowConsumer,
     TimeSpan Heartbeat,
     TimeSpan PollInterval,
+    PollBounds? AdaptivePoll,
     double? ConnectRate,
     int? ConnectBurst,
     double? PollRate,

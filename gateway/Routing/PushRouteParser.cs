@@ -127,6 +127,7 @@ internal static partial class PushRouteParser
         var watchInterval = Duration(metadata, PushMetadataKeys.WatchInterval, TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1), Where, errors);
         var heartbeat = Duration(metadata, PushMetadataKeys.Heartbeat, defaults.HeartbeatInterval, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(90), Where, errors);
         var pollInterval = Duration(metadata, PushMetadataKeys.PollInterval, defaults.PollInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1), Where, errors);
+        var adaptivePoll = Bounds(metadata, Where, errors);
         var queue = Integer(metadata, PushMetadataKeys.QueueCapacity, 1, 1_000_000, Where, errors) ?? defaults.QueueCapacity;
         var connectBurst = Integer(metadata, PushMetadataKeys.ConnectBurst, 1, 1_000_000, Where, errors);
         var pollBurst = Integer(metadata, PushMetadataKeys.PollBurst, 1, 1_000_000, Where, errors);
@@ -147,7 +148,7 @@ internal static partial class PushRouteParser
             return null;
         }
 
-        return new PushRoute(id, route.ClusterId, subject, transports, upstream, watch, watchInterval, notify, queue, slow, heartbeat, pollInterval,
+        return new PushRoute(id, route.ClusterId, subject, transports, upstream, watch, watchInterval, notify, queue, slow, heartbeat, pollInterval, adaptivePoll,
             connectRate, connectBurst, pollRate, pollBurst, maxSessions)
         {
             PublishRate = publishRate,
@@ -185,6 +186,28 @@ internal static partial class PushRouteParser
         }
 
         return value;
+    }
+
+    /// <summary>
+    /// <c>Push.PollIntervalMin</c> / <c>Push.PollIntervalMax</c>: either one switches the short-poll hint from the fixed
+    /// <c>Push.PollInterval</c> to the adaptive one (docs/polling.md); the missing bound takes its default.
+    /// </summary>
+    private static PollBounds? Bounds(IReadOnlyDictionary<string, string> metadata, Func<string, string> where, List<string> errors)
+    {
+        if (!metadata.ContainsKey(PushMetadataKeys.PollIntervalMin) && !metadata.ContainsKey(PushMetadataKeys.PollIntervalMax))
+        {
+            return null;
+        }
+
+        var before = errors.Count;
+        var min = Duration(metadata, PushMetadataKeys.PollIntervalMin, PollBounds.DefaultMin, PollBounds.Floor, PollBounds.Ceiling, where, errors);
+        var max = Duration(metadata, PushMetadataKeys.PollIntervalMax, PollBounds.DefaultMax, PollBounds.Floor, PollBounds.Ceiling, where, errors);
+        if (errors.Count == before && min > max)
+        {
+            errors.Add($"{where(PushMetadataKeys.PollIntervalMin)}: {min} is above Push.PollIntervalMax ({max}).");
+        }
+
+        return errors.Count == before ? new PollBounds(min, max) : null;
     }
 
     private static int? Integer(IReadOnlyDictionary<string, string> metadata, string key, int min, int max, Func<string, string> where, List<string> errors)

@@ -23,8 +23,11 @@ internal interface IPushTransport
     Task RejectAsync(HttpContext http, int status, string reason, TimeSpan retryAfter);
 }
 
-/// <summary>What a transport needs to open: the request, its route's settings and, for two-way wires, the client-message handler.</summary>
-internal readonly record struct TransportOpening(HttpContext Http, PushRoute Route, PushOptions Options, IClientMessages Messages);
+/// <summary>
+/// What a transport needs to open: the request, its route's settings, for two-way wires the client-message handler, and
+/// the poll-interval hint for this request (the route's fixed one, or the adaptive one, docs/polling.md).
+/// </summary>
+internal readonly record struct TransportOpening(HttpContext Http, PushRoute Route, PushOptions Options, IClientMessages Messages, TimeSpan PollInterval);
 
 /// <summary>An open wire: its writer and its end signal.</summary>
 internal interface ITransportConnection : IAsyncDisposable

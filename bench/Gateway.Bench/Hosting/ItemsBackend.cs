@@ -25,12 +25,16 @@ internal sealed class ItemsBackend : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly WebApplication _app;
     private long _version;
+    private long _gets;
 
     private ItemsBackend(WebApplication app) => _app = app;
 
     public Uri Url { get; private set; } = new("http://127.0.0.1");
 
     public long Puts => Interlocked.Read(ref _version);
+
+    /// <summary>GETs answered (the polling scenario shows its polls never reach the backend).</summary>
+    public long Gets => Interlocked.Read(ref _gets);
 
     public static async Task<ItemsBackend> StartAsync(CancellationToken cancellationToken)
     {
@@ -63,6 +67,7 @@ internal sealed class ItemsBackend : IAsyncDisposable
 
     private Task GetAsync(HttpContext context, string id)
     {
+        Interlocked.Increment(ref _gets);
         (long Version, string Json) item;
         lock (_lock)
         {

@@ -10,5 +10,6 @@ namespace Gateway.Bench.Results;
 [JsonSerializable(typeof(DrainResult))]
 [JsonSerializable(typeof(StormResult))]
 [JsonSerializable(typeof(NotifyResult))]
+[JsonSerializable(typeof(Polling.PollingResult))]
 [JsonSerializable(typeof(Peers.PeersResult))]
 internal sealed partial class ResultJsonContext : JsonSerializerContext;

@@ -18,6 +18,9 @@ internal enum ScenarioKind
     /// <summary>Notify on write: a PUT through the gateway reaching every SSE subscriber as a <c>changed</c> event.</summary>
     Notify,
 
+    /// <summary>Adaptive short polling: N pollers on a quiet and on a busy subject, obeying X-Poll-Interval, and their 304s.</summary>
+    Polling,
+
     /// <summary>The gateway against nchan, a bare Kestrel fan-out floor, nginx and a bare YARP app (<c>bench/peers.sh</c>).</summary>
     Peers,
 }

@@ -9,6 +9,9 @@ namespace Gateway.Bench.Scenarios;
 /// <summary>Runs one scenario on a fresh nats-server and gateway(s) and renders its result.</summary>
 internal static class ScenarioRunner
 {
+    /// <summary>In docs/benchmarks.md: what follows this line is not the peers report and survives its rewrite.</summary>
+    private const string KeptMarker = "<!-- sections below are kept by bench/peers.sh -->";
+
     public static async Task<ScenarioOutput> RunAsync(ScenarioKind kind, BenchOptions options, CancellationToken cancellationToken)
     {
         switch (kind)
@@ -22,12 +25,18 @@ internal static class ScenarioRunner
             case ScenarioKind.Notify:
                 var notify = await NotifyScenario.RunAsync(options, cancellationToken);
                 return new(notify.Scenario, notify.StartedUtc, JsonSerializer.Serialize(notify, ResultJsonContext.Default.NotifyResult), NotifyTable.Render(notify), notify.Passed);
+            case ScenarioKind.Polling:
+                var polling = await Polling.PollingScenario.RunAsync(options, cancellationToken);
+                return new(polling.Scenario, polling.StartedUtc, JsonSerializer.Serialize(polling, ResultJsonContext.Default.PollingResult), Polling.PollingTable.Render(polling), polling.Passed);
             case ScenarioKind.Peers:
                 var peers = await Peers.PeersScenario.RunAsync(options, cancellationToken);
                 var markdown = Peers.PeersReport.Render(peers, options.Quick ? "bench/peers.sh --quick" : "bench/peers.sh");
                 if (options.DocsPath is { } docs)
                 {
-                    await File.WriteAllTextAsync(docs, markdown, cancellationToken);
+                    // Sections of other scenarios (below the marker) are measured by other commands: keep them.
+                    var kept = File.Exists(docs) ? await File.ReadAllTextAsync(docs, cancellationToken) : "";
+                    var marker = kept.IndexOf(KeptMarker, StringComparison.Ordinal);
+                    await File.WriteAllTextAsync(docs, marker >= 0 ? markdown.TrimEnd() + "\n\n" + kept[marker..] : markdown, cancellationToken);
                     Console.Error.WriteLine($"written: {docs}");
                 }
 

@@ -14,7 +14,7 @@ internal sealed class PollingTransport : IPushTransport
     public SessionMode Mode => SessionMode.Poll;
 
     public ValueTask<ITransportConnection?> OpenAsync(TransportOpening opening) =>
-        ValueTask.FromResult<ITransportConnection?>(new PollResponseWriter(opening.Http, TransportKind.Polling, opening.Route.PollInterval, TimeSpan.Zero));
+        ValueTask.FromResult<ITransportConnection?>(new PollResponseWriter(opening.Http, TransportKind.Polling, opening.PollInterval, TimeSpan.Zero));
 
     /// <summary>Answers <c>304</c> when the client's <c>If-None-Match</c> is the subject's newest cursor; false otherwise.</summary>
     public static bool TryAnswerNotModified(HttpContext http, string head, TimeSpan interval)

@@ -104,4 +104,32 @@ public sealed class PushRouteParserTests
         Assert.NotNull(route);
         Assert.Empty(errors);
     }
+
+    [Fact]
+    public void Parse_PollBounds_SwitchAdaptivePollingOn_AMissingBoundTakesItsDefault()
+    {
+        var errors = new List<string>();
+        var both = PushRouteParser.Parse(Route(new() { ["Push.Subject"] = "orders.{id}", ["Push.PollIntervalMin"] = "00:00:00.500", ["Push.PollIntervalMax"] = "00:00:10" }), new PushOptions(), errors);
+        var minOnly = PushRouteParser.Parse(Route(new() { ["Push.Subject"] = "orders.{id}", ["Push.PollIntervalMin"] = "00:00:02" }), new PushOptions(), errors);
+        var none = PushRouteParser.Parse(Route(new() { ["Push.Subject"] = "orders.{id}" }), new PushOptions(), errors);
+
+        Assert.Empty(errors);
+        Assert.Equal(new PollBounds(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10)), both!.AdaptivePoll);
+        Assert.Equal(new PollBounds(TimeSpan.FromSeconds(2), PollBounds.DefaultMax), minOnly!.AdaptivePoll);
+        Assert.Null(none!.AdaptivePoll);
+    }
+
+    [Theory]
+    [InlineData("00:00:10", "00:00:05", "is above Push.PollIntervalMax")]
+    [InlineData("00:00:00.050", "00:00:05", "Push.PollIntervalMin: '00:00:00.050' must be a duration")]
+    [InlineData("00:00:01", "2.00:00:00", "Push.PollIntervalMax: '2.00:00:00' must be a duration")]
+    [InlineData("soon", "00:00:05", "Push.PollIntervalMin: 'soon' must be a duration")]
+    public void Parse_BadPollBounds_AreRefusedWithTheKey(string min, string max, string expected)
+    {
+        var errors = new List<string>();
+        var route = PushRouteParser.Parse(Route(new() { ["Push.Subject"] = "orders.{id}", ["Push.PollIntervalMin"] = min, ["Push.PollIntervalMax"] = max }), new PushOptions(), errors);
+
+        Assert.Null(route);
+        Assert.Contains(errors, e => e.Contains(expected, StringComparison.Ordinal) && e.Contains("route 'r1'", StringComparison.Ordinal));
+    }
 }

@@ -33,7 +33,7 @@ internal sealed class SessionTestKit : IDisposable
 
     public static PushRoute Route(TimeSpan? heartbeat = null, SlowConsumerPolicy policy = SlowConsumerPolicy.Disconnect) => new(
         "r", null, SubjectTemplate.Parse("t", "subject", []), [TransportKind.Sse, TransportKind.WebSocket, TransportKind.LongPolling, TransportKind.Polling],
-        null, null, TimeSpan.Zero, null, 1024, policy, heartbeat ?? TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(5), null, null, null, null, null);
+        null, null, TimeSpan.Zero, null, 1024, policy, heartbeat ?? TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(5), null, null, null, null, null, null);
 
     /// <summary>Appends one event with the next sequence (or <paramref name="sequence"/>) and a payload of <paramref name="size"/> bytes.</summary>
     public ulong Publish(Topic? topic = null, int size = 10, ulong? sequence = null)

@@ -57,10 +57,9 @@ internal sealed class PollingConnection : ITransportConnection
     }
 
     /// <summary>
-    /// Negotiate's <c>pollIntervalMs</c> is exact; <c>X-Poll-Interval</c> may be whole seconds rounded up (gateways before
-    /// fractional hints), so the header wins only when it asks for more than rounding explains: the gateway wants
-    /// clients to slow down.
+    /// The gateway's latest <c>X-Poll-Interval</c> wins: it follows the subject's event rate and the instance's load and is
+    /// jittered per answer (docs/polling.md in the gateway), so it may ask for less or more than negotiate's
+    /// <c>pollIntervalMs</c>, which only covers answers without the header.
     /// </summary>
-    internal static TimeSpan Interval(TimeSpan? hinted, TimeSpan negotiated) =>
-        hinted is { } h && h > TimeSpan.FromSeconds(Math.Ceiling(negotiated.TotalSeconds)) ? h : negotiated;
+    internal static TimeSpan Interval(TimeSpan? hinted, TimeSpan negotiated) => hinted ?? negotiated;
 }
