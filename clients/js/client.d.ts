@@ -168,3 +168,44 @@ export class SseParser {
   lastEventId: string;
   push(text: string): SseMessage[];
 }
+
+/** Options of {@link write}. */
+export interface WriteOptions {
+  /** HTTP method; default 'POST'. */
+  method?: string;
+  /** The body; a plain object or array is sent as JSON (with `content-type: application/json` unless set). */
+  body?: BodyInit | Record<string, unknown> | unknown[] | null;
+  headers?: HeadersInit;
+  /** Gateway origin; default the page's location (required outside a browser). */
+  baseUrl?: string | URL;
+  /** The key every attempt carries; default a new random UUID v4. */
+  idempotencyKey?: string;
+  /** Attempts in all, the first included; default 5. The last attempt's answer is returned. */
+  maxAttempts?: number;
+  /** Full-jitter back-off when the gateway gave no Retry-After; default 250 / 10000 ms. */
+  backoff?: { baseMs?: number; maxMs?: number };
+  /** Sent as `Authorization: Bearer …`. */
+  accessToken?: string;
+  signal?: AbortSignal;
+  /** Called before each retry. */
+  onRetry?: (retry: WriteRetry) => void;
+  fetch?: typeof fetch;
+}
+
+/** One retry: the attempt that failed (1-based), its status or network error, the wait, the key. */
+export interface WriteRetry {
+  attempt: number;
+  status?: number;
+  error?: unknown;
+  delayMs: number;
+  idempotencyKey: string;
+}
+
+/**
+ * Sends a write with an `Idempotency-Key` and retries it safely (same key and body on every attempt): network
+ * failures, `409 idempotency_key_in_flight` (after Retry-After), 429 and 500/502/503/504. Resolves with the last answer.
+ */
+export function write(path: string, options?: WriteOptions): Promise<Response>;
+
+/** A random Idempotency-Key (UUID v4), also on plain-HTTP pages where `crypto.randomUUID` is missing. */
+export function newIdempotencyKey(): string;

@@ -748,3 +748,78 @@ function sleep(ms, signal) {
     signal.addEventListener('abort', done, { once: true });
   });
 }
+
+// ---- idempotent writes (the gateway's docs/idempotency.md) ----------------------------------------------------
+
+const WRITE_DEFAULTS = { maxAttempts: 5, backoff: { baseMs: 250, maxMs: 10000 } };
+
+/** Statuses after which the same write may be sent again with the same key: the gateway stored nothing for it. */
+const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
+
+/**
+ * A random Idempotency-Key: a UUID v4 (128 bits from the platform's CSPRNG). `crypto.randomUUID` exists only in
+ * secure contexts; `getRandomValues` everywhere, so plain-HTTP pages get the same kind of key.
+ */
+export function newIdempotencyKey() {
+  const c = globalThis.crypto;
+  if (typeof c?.randomUUID === 'function') return c.randomUUID();
+  const b = c.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
+ * Sends a write (POST unless `options.method` says otherwise) with an `Idempotency-Key` and retries it safely: every
+ * attempt carries the same key, so on a route with `Edge.Idempotency` the backend sees the write at most once, and a
+ * retry of a write that already went through gets the stored answer (`Idempotent-Replayed: true`). Retried: network
+ * failures, `409 idempotency_key_in_flight` (the first attempt is still running; after its `Retry-After`), `429`
+ * and `5xx` (after `Retry-After`, else full-jitter back-off). Resolves with the last `Response`; rejects with the last
+ * network error when every attempt failed that way, or with an AbortError when `options.signal` aborts.
+ */
+export async function write(path, options = {}) {
+  const o = { ...WRITE_DEFAULTS, ...options, backoff: { ...WRITE_DEFAULTS.backoff, ...options.backoff } };
+  const doFetch = o.fetch ?? globalThis.fetch.bind(globalThis);
+  const key = o.idempotencyKey ?? newIdempotencyKey();
+  const url = new URL(path, o.baseUrl ?? globalThis.location?.href).toString();
+  const headers = new Headers(o.headers);
+  headers.set('idempotency-key', key);
+  if (o.accessToken) headers.set('authorization', `Bearer ${o.accessToken}`);
+  let body = o.body;
+  if (body != null && typeof body === 'object' && (Object.getPrototypeOf(body) === Object.prototype || Array.isArray(body))) {
+    body = JSON.stringify(body);
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+  }
+
+  const signal = o.signal ?? new AbortController().signal;
+  let lastError;
+  for (let attempt = 0; attempt < o.maxAttempts; attempt++) {
+    signal.throwIfAborted();
+    let waitMs;
+    try {
+      const res = await doFetch(url, { method: o.method ?? 'POST', headers, body, signal, cache: 'no-store' });
+      const last = attempt + 1 >= o.maxAttempts;
+      if (last || !(await retryable(res))) return res;
+      waitMs = parseRetryAfter(res.headers.get('retry-after')) ?? fullJitter(attempt, o.backoff);
+      await res.body?.cancel().catch(() => {});
+      o.onRetry?.({ attempt: attempt + 1, status: res.status, delayMs: waitMs, idempotencyKey: key });
+    } catch (err) {
+      if (signal.aborted) throw err;
+      lastError = err;
+      waitMs = fullJitter(attempt, o.backoff);
+      o.onRetry?.({ attempt: attempt + 1, error: err, delayMs: waitMs, idempotencyKey: key });
+    }
+    if (attempt + 1 < o.maxAttempts && !(await sleep(waitMs, signal))) signal.throwIfAborted();
+  }
+  throw lastError;
+}
+
+/** True when the answer says nothing was stored for the key (or the first attempt is still in flight). */
+async function retryable(res) {
+  if (RETRY_STATUS.has(res.status)) return true;
+  if (res.status !== 409) return false;
+  // A backend's own 409 (a conflict it decided) is stored and would be replayed: only the gateway's in-flight answer is retried.
+  const body = await res.clone().json().catch(() => null);
+  return body?.error === 'idempotency_key_in_flight';
+}

@@ -18,7 +18,7 @@ namespace EdgeGateway.Client;
 /// }
 /// </code>
 /// </example>
-public sealed class GatewayClient : IDisposable
+public sealed partial class GatewayClient : IDisposable
 {
     private readonly bool ownsHttp;
     private readonly string baseText;

@@ -18,6 +18,9 @@ internal sealed class OrdersBackend : IAsyncDisposable
 
     public string Url => _backend!.Url;
 
+    /// <summary>Every request the backend received (method, path, headers), oldest first.</summary>
+    public IReadOnlyList<TestBackendRequest> Requests => _backend!.Requests;
+
     /// <summary>Orders created so far.</summary>
     public int Orders => _orders.Count;
 
