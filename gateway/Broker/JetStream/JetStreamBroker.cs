@@ -20,6 +20,8 @@ internal sealed partial class JetStreamBroker(
     private readonly NatsJSContext _js = new(provider.Connection);
     private volatile StreamInfo? _stream;
     private int _watchingReconnects;
+    private int _recreating;
+    private CancellationToken _stopping;
 
     public BrokerKind Kind => BrokerKind.JetStream;
 
@@ -35,6 +37,7 @@ internal sealed partial class JetStreamBroker(
     {
         if (Interlocked.Exchange(ref _watchingReconnects, 1) == 0)
         {
+            _stopping = cancellationToken;
             provider.Reconnected += () => _ = EnsureStreamAsync(cancellationToken);
         }
 
@@ -81,6 +84,43 @@ internal sealed partial class JetStreamBroker(
             }
         }
     }
+
+    /// <summary>
+    /// The stream is gone under the running gateway (deleted by an operator, or lost by a server): the gateway is unready
+    /// and makes it again at once, with a new epoch, instead of refusing publishes until the next reconnect or restart
+    /// (docs/scale-out.md "Stream settings and per-subject history"). Called by whatever meets the "stream not found".
+    /// </summary>
+    internal void StreamMissing()
+    {
+        if (Interlocked.Exchange(ref _recreating, 1) == 1)
+        {
+            return;
+        }
+
+        _stream = null;
+        Log.StreamMissing(logger, options.Value.StreamName);
+        _ = RecreateAsync();
+    }
+
+    private async Task RecreateAsync()
+    {
+        try
+        {
+            await EnsureStreamAsync(_stopping);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            Volatile.Write(ref _recreating, 0);
+        }
+    }
+
+    internal static bool IsStreamNotFound(NatsJSApiException ex) => ex.Error.Code == 404 && ex.Error.ErrCode == StreamNotFound;
+
+    // JetStream's error code for "stream not found".
+    private const int StreamNotFound = 10059;
 
     /// <summary>
     /// Brings an existing stream to the configured limits and subjects (docs/scale-out.md): each change is logged; a
@@ -157,6 +197,12 @@ internal sealed partial class JetStreamBroker(
 
             ack.EnsureSuccess();
         }
+        catch (NatsJSPublishNoResponseException ex)
+        {
+            // No stream captures the subject: ours was deleted.
+            StreamMissing();
+            throw new BrokerUnavailableException("No JetStream stream took the publish; the gateway recreates its stream.", ex);
+        }
         catch (NatsJSDuplicateMessageException)
         {
             // The same message id within the duplicate window: stored once, which is what the id is for.
@@ -177,13 +223,36 @@ internal sealed partial class JetStreamBroker(
         try
         {
             var stream = await _js.GetStreamAsync(options.Value.StreamName, cancellationToken: cancellationToken);
-            var feed = new JetStreamSubjectFeed(_js, provider, stream.Info, subject, PullBytes, logger);
+            var feed = new JetStreamSubjectFeed(_js, provider, stream.Info, subject, await LastOfSubjectAsync(stream, subject, cancellationToken), PullBytes, StreamMissing, logger);
             feed.Start();
             return feed;
+        }
+        catch (NatsJSApiException ex) when (IsStreamNotFound(ex))
+        {
+            StreamMissing();
+            throw new BrokerUnavailableException("The JetStream stream is missing; the gateway recreates it.", ex);
         }
         catch (Exception ex) when (ex is NatsException or NatsJSException or TimeoutException)
         {
             throw new BrokerUnavailableException("JetStream is not available: " + ex.Message, ex);
+        }
+    }
+
+    /// <summary>
+    /// Where a client without a cursor starts: the subject's newest event, so that its cursor names an event of its own
+    /// subject and a later gap in that subject's history can be told exactly (docs/decisions.md "Cursors and epochs").
+    /// A subject with nothing retained starts at the stream's head.
+    /// </summary>
+    private static async Task<ulong> LastOfSubjectAsync(INatsJSStream stream, string subject, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var last = await stream.GetAsync(new StreamMsgGetRequest { LastBySubj = subject }, cancellationToken);
+            return last.Message.Seq;
+        }
+        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
+        {
+            return stream.Info.State.LastSeq;
         }
     }
 
@@ -205,6 +274,11 @@ internal sealed partial class JetStreamBroker(
             await _js.GetStreamAsync(options.Value.StreamName, cancellationToken: cancellationToken);
             return true;
         }
+        catch (NatsJSApiException ex) when (IsStreamNotFound(ex))
+        {
+            StreamMissing();
+            return false;
+        }
         catch (Exception ex) when (ex is NatsException or NatsJSException or TimeoutException or OperationCanceledException)
         {
             return false;
@@ -224,6 +298,9 @@ internal sealed partial class JetStreamBroker(
 
         [LoggerMessage(1104, LogLevel.Error, "JetStream refused to update stream {Stream} ({Changes}): {Reason}; the stream is used as it is")]
         public static partial void StreamUpdateRefused(ILogger logger, string stream, string changes, string reason);
+
+        [LoggerMessage(1105, LogLevel.Error, "JetStream stream {Stream} is missing (deleted under the running gateway); recreating it, sessions are reset")]
+        public static partial void StreamMissing(ILogger logger, string stream);
 
         [LoggerMessage(1102, LogLevel.Warning, "JetStream stream {Stream} not ready: {Reason}")]
         public static partial void StreamNotReady(ILogger logger, string stream, string reason);

@@ -29,9 +29,15 @@ internal sealed partial class JetStreamSubjectFeed : ISubjectFeed
     private readonly Nats.NatsConnectionProvider _provider;
     private CancellationTokenSource? _consume;
 
-    public JetStreamSubjectFeed(NatsJSContext js, Nats.NatsConnectionProvider provider, StreamInfo info, string subject, int pullBytes, ILogger logger)
+    private readonly Action _streamMissing;
+
+    /// <param name="startSequence">The subject's newest event (or the stream's head when it has none): a client without a
+    /// cursor starts there, and everything of the subject after it is "new".</param>
+    /// <param name="streamMissing">Told when the stream is not found, so the broker makes it again.</param>
+    public JetStreamSubjectFeed(NatsJSContext js, Nats.NatsConnectionProvider provider, StreamInfo info, string subject, ulong startSequence, int pullBytes, Action streamMissing, ILogger logger)
     {
         _pullBytes = pullBytes;
+        _streamMissing = streamMissing;
         _js = js;
         _provider = provider;
         _stream = info.Config.Name!;
@@ -39,8 +45,7 @@ internal sealed partial class JetStreamSubjectFeed : ISubjectFeed
         _logger = logger;
         _epoch = JetStreamEpoch.Of(info);
 
-        // Position cursor: everything of this subject after the stream's last sequence now is "new".
-        StartSequence = info.State.LastSeq;
+        StartSequence = startSequence;
         _last = StartSequence;
     }
 
@@ -78,9 +83,10 @@ internal sealed partial class JetStreamSubjectFeed : ISubjectFeed
 
     public async ValueTask<IReadOnlyList<BrokerEvent>?> ReadHistoryAsync(ulong afterSequence, ulong throughSequence, int max, CancellationToken cancellationToken)
     {
-        var stream = await _js.GetStreamAsync(_stream, cancellationToken: cancellationToken);
+        var stream = await _js.GetStreamAsync(_stream, new StreamInfoRequest { SubjectsFilter = _subject }, cancellationToken);
         var info = stream.Info;
-        if (JetStreamEpoch.Of(info) != Epoch || afterSequence > info.State.LastSeq || afterSequence + 1 < info.State.FirstSeq)
+        if (JetStreamEpoch.Of(info) != Epoch || afterSequence > info.State.LastSeq || afterSequence + 1 < info.State.FirstSeq
+            || await SubjectHistoryCutAsync(stream, afterSequence, cancellationToken))
         {
             // Recreated stream, a cursor from the future, or history trimmed past the cursor: it cannot be served.
             return null;
@@ -137,6 +143,52 @@ internal sealed partial class JetStreamSubjectFeed : ISubjectFeed
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Whether events of this subject after <paramref name="afterSequence"/> may have been removed without the stream's
+    /// first sequence moving: a purge of the subject, or its own per-subject limit. Both remove a subject's oldest events
+    /// first, so a subject that still holds an event at or just after the cursor lost nothing after it. Otherwise the
+    /// cursor's own event is gone (removed, and what followed it may be too), or the cursor is a position in another
+    /// subject's events (a client that started while this subject held nothing), where only the subject's own limit can
+    /// have removed anything (docs/decisions.md "Cursors and epochs").
+    /// </summary>
+    private async ValueTask<bool> SubjectHistoryCutAsync(INatsJSStream stream, ulong afterSequence, CancellationToken cancellationToken)
+    {
+        var first = await GetSequenceAsync(stream, new StreamMsgGetRequest { Seq = 1, NextBySubj = _subject }, cancellationToken);
+        if (first is { } f && f.Sequence <= afterSequence + 1)
+        {
+            return false;
+        }
+
+        var atCursor = afterSequence == 0 ? null : await GetSequenceAsync(stream, new StreamMsgGetRequest { Seq = afterSequence }, cancellationToken);
+        if (afterSequence != 0 && atCursor is null)
+        {
+            return true;
+        }
+
+        long retained = 0;
+        if (stream.Info.State.Subjects is { } counts && counts.TryGetValue(_subject, out var count))
+        {
+            retained = count;
+        }
+
+        var limit = stream.Info.Config.MaxMsgsPerSubject;
+        return limit > 0 && retained >= limit;
+    }
+
+    /// <summary>The sequence and subject of the message <paramref name="request"/> names, or null when there is none.</summary>
+    private static async ValueTask<(ulong Sequence, string Subject)?> GetSequenceAsync(INatsJSStream stream, StreamMsgGetRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var found = await stream.GetAsync(request, cancellationToken);
+            return (found.Message.Seq, found.Message.Subject);
+        }
+        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
+        {
+            return null;
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -255,7 +307,13 @@ internal sealed partial class JetStreamSubjectFeed : ISubjectFeed
             }
             catch (Exception ex)
             {
-                // The broker went away or the consumer was lost: start again from the last sequence delivered.
+                // The broker went away or the consumer was lost: start again from the last sequence delivered. A stream that
+                // is gone is made again by the broker, with a new epoch that the next round reports as a gap.
+                if (ex is NatsJSApiException api && JetStreamBroker.IsStreamNotFound(api))
+                {
+                    _streamMissing();
+                }
+
                 Log.FeedRestarting(_logger, _subject, _last, ex.Message);
                 try
                 {
