@@ -58,6 +58,13 @@ public sealed class PushOptions
     [Range(1, 10_000_000)]
     public int PollLoadQueueLength { get; set; } = 1000;
 
+    /// <summary>
+    /// Default 30 s: a streaming session whose write (an event batch or a heartbeat) has been blocked this long, or two
+    /// heartbeats if that is longer, is cut: its client stopped reading or vanished without closing (docs/decisions.md
+    /// "Shared timers"). Short enough to reclaim half-open sessions in bounded time, long enough for a slow link.
+    /// </summary>
+    public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Default 30 s: a WebSocket that does not answer a ping within this is closed.</summary>
     public TimeSpan WebSocketPongTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

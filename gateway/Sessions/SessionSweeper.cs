@@ -146,7 +146,8 @@ internal sealed partial class SessionSweeper(
         }
     }
 
-    private static TimeSpan WriteTimeout(PushSession session) => session.Route.Heartbeat * 2 > TimeSpan.FromSeconds(30) ? session.Route.Heartbeat * 2 : TimeSpan.FromSeconds(30);
+    private TimeSpan WriteTimeout(PushSession session) =>
+        session.Route.Heartbeat * 2 > options.CurrentValue.WriteTimeout ? session.Route.Heartbeat * 2 : options.CurrentValue.WriteTimeout;
 
     private static partial class Log
     {
