@@ -33,48 +33,46 @@ internal sealed class PushMiddleware(
 {
     private readonly FrozenDictionary<TransportKind, IPushTransport> _transports = transports.ToFrozenDictionary(t => t.Kind);
 
-    public async Task InvokeAsync(HttpContext http, Func<Task> next)
+    /// <summary>
+    /// Not async: a request on a route without push (plain REST) passes straight to <paramref name="next"/> without a state
+    /// machine, and a push request's task is the handler's own, so a held connection keeps one state machine, not two.
+    /// </summary>
+    public Task InvokeAsync(HttpContext http, RequestDelegate next)
     {
         var model = http.GetEndpoint()?.Metadata.GetMetadata<RouteModel>();
         var route = routes.Get(model?.Config);
-        if (route is null || !route.IsStream)
-        {
-            await next();
-            return;
-        }
+        return route is null || !route.IsStream ? next(http) : InvokeStreamAsync(http, route, model!.Config, next);
+    }
 
+    private Task InvokeStreamAsync(HttpContext http, PushRoute route, Yarp.ReverseProxy.Configuration.RouteConfig config, RequestDelegate next)
+    {
         var operation = http.GetRouteValue(PushConfigFilter.OperationRouteValue) as string ?? string.Empty;
         if (operation.Length > 0 && operation != "negotiate")
         {
-            await Handled(http, WireErrors.WriteAsync(http, 404, "not_found", $"No push operation '{Truncate(operation)}' on this route; use the stream path or '/negotiate'."));
-            return;
+            return Handled(http, WireErrors.WriteAsync(http, 404, "not_found", $"No push operation '{Truncate(operation)}' on this route; use the stream path or '/negotiate'."));
         }
 
         if (!route.Subject!.TryFill(name => http.GetRouteValue(name)?.ToString(), out var subject, out var bad))
         {
-            await Handled(http, WireErrors.WriteAsync(http, 400, "invalid_route_value",
+            return Handled(http, WireErrors.WriteAsync(http, 400, "invalid_route_value",
                 $"Route value '{bad}' must match ^[A-Za-z0-9_-]{{1,128}}$ to become part of a subject."));
-            return;
         }
 
-        var context = new PushContext(http, route, model!.Config, subject);
+        var context = new PushContext(http, route, config, subject);
         if (operation == "negotiate")
         {
-            await Handled(http, negotiate.HandleAsync(context));
-            return;
+            return Handled(http, negotiate.HandleAsync(context));
         }
 
         if (HttpMethods.IsPost(http.Request.Method))
         {
-            await Handled(http, upstream.HandleAsync(context));
-            return;
+            return Handled(http, upstream.HandleAsync(context));
         }
 
         if (!HttpMethods.IsGet(http.Request.Method))
         {
             http.Response.Headers.Allow = "GET, POST";
-            await Handled(http, WireErrors.WriteAsync(http, 405, "method_not_allowed", "A push stream takes GET (subscribe) or POST (publish upstream)."));
-            return;
+            return Handled(http, WireErrors.WriteAsync(http, 405, "method_not_allowed", "A push stream takes GET (subscribe) or POST (publish upstream)."));
         }
 
         var allowed = TransportOffer.Of(route, options.CurrentValue);
@@ -82,35 +80,29 @@ internal sealed class PushMiddleware(
         {
             case TransportSelection.None when route.ClusterId is not null:
                 // Plain REST: the last link of the chain is the backend itself.
-                await next();
-                return;
+                return next(http);
             case TransportSelection.None:
-                await Handled(http, WireErrors.WriteAsync(http, 400, "transport_required",
+                return Handled(http, WireErrors.WriteAsync(http, 400, "transport_required",
                     "Pick a transport: a WebSocket upgrade, Accept: text/event-stream, or ?transport=longpolling|polling.", allowed));
-                return;
             case TransportSelection.Unknown:
-                await Handled(http, WireErrors.WriteAsync(http, 400, "unknown_transport", "Unknown transport.", allowed));
-                return;
+                return Handled(http, WireErrors.WriteAsync(http, 400, "unknown_transport", "Unknown transport.", allowed));
             case TransportSelection.NotAnUpgrade:
-                await Handled(http, WireErrors.WriteAsync(http, 400, "websocket_upgrade_required", "transport=websocket needs a WebSocket upgrade request.", allowed));
-                return;
+                return Handled(http, WireErrors.WriteAsync(http, 400, "websocket_upgrade_required", "transport=websocket needs a WebSocket upgrade request.", allowed));
         }
 
         if (!allowed.Contains(kind.Name()))
         {
-            await Handled(http, WireErrors.WriteAsync(http, 400, "transport_not_allowed", $"Transport '{kind.Name()}' is not allowed on this route.", allowed));
-            return;
+            return Handled(http, WireErrors.WriteAsync(http, 400, "transport_not_allowed", $"Transport '{kind.Name()}' is not allowed on this route.", allowed));
         }
 
         if ((kind == TransportKind.WebSocket || kind == TransportKind.Sse) &&
             !OriginPolicy.IsAllowed(http, options.CurrentValue, kind == TransportKind.WebSocket || OriginPolicy.IsCredentialed(http)))
         {
             metrics.ConnectsRejected.WithLabels(route.RouteId, "origin").Inc();
-            await Handled(http, WireErrors.WriteAsync(http, 403, "origin_not_allowed", "This Origin may not open push connections."));
-            return;
+            return Handled(http, WireErrors.WriteAsync(http, 403, "origin_not_allowed", "This Origin may not open push connections."));
         }
 
-        await Handled(http, RunAsync(context, _transports[kind]));
+        return Handled(http, RunAsync(context, _transports[kind]));
     }
 
     private static string Truncate(string s) => s.Length > 64 ? s[..64] : s;

@@ -21,9 +21,94 @@ internal sealed partial class PushSession
             Services.Wheel.Schedule(this, Route.Heartbeat, HeartbeatTimer);
         }
 
+        // The loop is inline here, not a method of its own: a held session keeps one state machine for its whole life.
         try
         {
-            return await LoopAsync(ct);
+            var batch = new List<EventEntry>(4);
+            var maxBatch = Services.Push.CurrentValue.MaxBatch;
+            var waiter = _mode == SessionMode.Poll ? null : this;
+            while (true)
+            {
+                // Everything below re-reads the state, so a signal that arrives from here on is either seen or wakes the wait.
+                Interlocked.Exchange(ref _pending, 0);
+                ct.ThrowIfCancellationRequested();
+                if (Volatile.Read(ref _closeRequested) == 2)
+                {
+                    await _writer.CloseAsync(_closeReason, _closeRetry, Cursor, ct);
+                    return _closeReason;
+                }
+
+                batch.Clear();
+                var read = _topic.Read(Cursor, maxBatch, batch, waiter);
+                switch (read)
+                {
+                    case TopicRead.Faulted:
+                        await _writer.CloseAsync(CloseReason.BrokerUnavailable, Services.RetryAdvice(), Cursor, ct);
+                        return CloseReason.BrokerUnavailable;
+
+                    case TopicRead.Reset:
+                        await ResetAsync(ct);
+                        if (_mode != SessionMode.Stream)
+                        {
+                            return CloseReason.Completed;
+                        }
+
+                        continue;
+
+                    case TopicRead.NeedsHistory:
+                        var history = await ReadHistoryAsync(maxBatch, ct);
+                        if (history == HistoryRead.Reset)
+                        {
+                            await ResetAsync(ct);
+                        }
+
+                        if (_mode != SessionMode.Stream && history != HistoryRead.Advanced)
+                        {
+                            return CloseReason.Completed;
+                        }
+
+                        continue;
+
+                    case TopicRead.Events:
+                        // Drop-oldest: a session more than its queue behind skips ahead and is told of the gap. (Disconnect is
+                        // judged by the sweep, from a write that stays blocked: a client catching up from its cursor is not slow.)
+                        if (_mode == SessionMode.Stream && Route.SlowConsumer == SlowConsumerPolicy.DropOldest &&
+                            _topic.Appended - batch[0].Index > Route.QueueCapacity && _topic.CursorBeforeNewest(Route.QueueCapacity) is { } skipTo)
+                        {
+                            var skipped = _topic.Appended - Route.QueueCapacity - batch[0].Index;
+                            Services.Metrics.EventsDropped.WithLabels(Route.RouteId, Transport.Name(), "drop_oldest").Inc(Math.Max(0, skipped));
+                            Cursor = skipTo;
+                            await Timed(_writer.WriteGapAsync(skipTo, skipped, ct));
+                            continue;
+                        }
+
+                        await WriteAsync(batch, ct);
+                        if (_mode != SessionMode.Stream)
+                        {
+                            return CloseReason.Completed;
+                        }
+
+                        continue;
+
+                    case TopicRead.Empty:
+                        if (_mode == SessionMode.Poll || Volatile.Read(ref _deadlinePassed) == 1)
+                        {
+                            await _writer.WriteEventsAsync(batch, Cursor, ct);
+                            return CloseReason.Completed;
+                        }
+
+                        if (Interlocked.Exchange(ref _heartbeatDue, 0) == 1)
+                        {
+                            await Timed(_writer.WriteHeartbeatAsync(ct));
+                            continue;
+                        }
+
+                        // Parked on the topic by the read above: the next append, or any other signal, wakes this wait.
+                        batch.Capacity = Math.Min(batch.Capacity, 16);
+                        await WaitAsync();
+                        continue;
+                }
+            }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -39,95 +124,6 @@ internal sealed partial class PushSession
         {
             Volatile.Write(ref _finished, 1);
             _topic.Unpark(this);
-        }
-    }
-
-    private async Task<CloseReason> LoopAsync(CancellationToken ct)
-    {
-        var batch = new List<EventEntry>(4);
-        var maxBatch = Services.Push.CurrentValue.MaxBatch;
-        var waiter = _mode == SessionMode.Poll ? null : this;
-        while (true)
-        {
-            // Everything below re-reads the state, so a signal that arrives from here on is either seen or wakes the wait.
-            Interlocked.Exchange(ref _pending, 0);
-            ct.ThrowIfCancellationRequested();
-            if (Volatile.Read(ref _closeRequested) == 2)
-            {
-                await _writer.CloseAsync(_closeReason, _closeRetry, Cursor, ct);
-                return _closeReason;
-            }
-
-            batch.Clear();
-            var read = _topic.Read(Cursor, maxBatch, batch, waiter);
-            switch (read)
-            {
-                case TopicRead.Faulted:
-                    await _writer.CloseAsync(CloseReason.BrokerUnavailable, Services.RetryAdvice(), Cursor, ct);
-                    return CloseReason.BrokerUnavailable;
-
-                case TopicRead.Reset:
-                    await ResetAsync(ct);
-                    if (_mode != SessionMode.Stream)
-                    {
-                        return CloseReason.Completed;
-                    }
-
-                    continue;
-
-                case TopicRead.NeedsHistory:
-                    var history = await ReadHistoryAsync(maxBatch, ct);
-                    if (history == HistoryRead.Reset)
-                    {
-                        await ResetAsync(ct);
-                    }
-
-                    if (_mode != SessionMode.Stream && history != HistoryRead.Advanced)
-                    {
-                        return CloseReason.Completed;
-                    }
-
-                    continue;
-
-                case TopicRead.Events:
-                    // Drop-oldest: a session more than its queue behind skips ahead and is told of the gap. (Disconnect is
-                    // judged by the sweep, from a write that stays blocked: a client catching up from its cursor is not slow.)
-                    if (_mode == SessionMode.Stream && Route.SlowConsumer == SlowConsumerPolicy.DropOldest &&
-                        _topic.Appended - batch[0].Index > Route.QueueCapacity && _topic.CursorBeforeNewest(Route.QueueCapacity) is { } skipTo)
-                    {
-                        var skipped = _topic.Appended - Route.QueueCapacity - batch[0].Index;
-                        Services.Metrics.EventsDropped.WithLabels(Route.RouteId, Transport.Name(), "drop_oldest").Inc(Math.Max(0, skipped));
-                        Cursor = skipTo;
-                        await Timed(_writer.WriteGapAsync(skipTo, skipped, ct));
-                        continue;
-                    }
-
-                    await WriteAsync(batch, ct);
-                    if (_mode != SessionMode.Stream)
-                    {
-                        return CloseReason.Completed;
-                    }
-
-                    continue;
-
-                case TopicRead.Empty:
-                    if (_mode == SessionMode.Poll || Volatile.Read(ref _deadlinePassed) == 1)
-                    {
-                        await _writer.WriteEventsAsync(batch, Cursor, ct);
-                        return CloseReason.Completed;
-                    }
-
-                    if (Interlocked.Exchange(ref _heartbeatDue, 0) == 1)
-                    {
-                        await Timed(_writer.WriteHeartbeatAsync(ct));
-                        continue;
-                    }
-
-                    // Parked on the topic by the read above: the next append, or any other signal, wakes this wait.
-                    batch.Capacity = Math.Min(batch.Capacity, 16);
-                    await WaitAsync();
-                    continue;
-            }
         }
     }
 
