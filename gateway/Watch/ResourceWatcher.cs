@@ -98,6 +98,13 @@ internal sealed partial class ResourceWatcher(
         var destination = Destination() ?? throw new InvalidOperationException($"cluster '{resource.ClusterId}' has no destination");
         var stored = await baselines.GetAsync(resource.Subject, cancellationToken);
         var baseline = stored.Value;
+
+        // The backend asked a holder for quiet, maybe the one before us (its lease lapsed while it kept quiet).
+        if (baseline is { QuietUntil: > 0 } && DateTimeOffset.FromUnixTimeMilliseconds(baseline.QuietUntil) - time.GetUtcNow() is var left && left > TimeSpan.Zero)
+        {
+            return new PollOutcome(left);
+        }
+
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(destination, resource.BackendPath.TrimStart('/')));
         if (baseline?.ETag is { } known)
         {
@@ -125,13 +132,13 @@ internal sealed partial class ResourceWatcher(
         {
             metrics.WatchPolls.WithLabels(resource.RouteId, "backend_error").Inc();
             var retry = response.Headers.RetryAfter?.Delta ?? (response.Headers.RetryAfter?.Date is { } date ? date - time.GetUtcNow() : null);
-            return new PollOutcome(retry is { } r && r > TimeSpan.Zero ? TimeSpan.FromTicks(Math.Min(r.Ticks, MaxBackoff.Ticks)) : resource.Interval * 2);
+            return await QuietAsync(stored, retry is { } r && r > TimeSpan.Zero ? TimeSpan.FromTicks(Math.Min(r.Ticks, MaxBackoff.Ticks)) : resource.Interval * 2, cancellationToken);
         }
 
         if (!response.IsSuccessStatusCode)
         {
             metrics.WatchPolls.WithLabels(resource.RouteId, "status_" + ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture)).Inc();
-            return new PollOutcome(resource.Interval * 2);
+            return await QuietAsync(stored, resource.Interval * 2, cancellationToken);
         }
 
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
@@ -184,6 +191,27 @@ internal sealed partial class ResourceWatcher(
         metrics.WatchPolls.WithLabels(resource.RouteId, "changed").Inc();
         metrics.Published.WithLabels("watch", "ok").Inc();
         return default;
+    }
+
+    /// <summary>
+    /// Keeps quiet, and records until when in the shared baseline (wall-clock time, as the instances share it): renewals
+    /// keep the lease here, but one that comes too late on a loaded machine hands it over, and the next holder must not
+    /// poll before the backend's quiet is over (docs/scale-out.md). Best effort: a lost compare-and-set or a broker error
+    /// leaves the quiet to this holder alone.
+    /// </summary>
+    private async Task<PollOutcome> QuietAsync(StoredBaseline stored, TimeSpan quiet, CancellationToken cancellationToken)
+    {
+        var until = (time.GetUtcNow() + quiet).ToUnixTimeMilliseconds();
+        try
+        {
+            await baselines.TryPutAsync(resource.Subject, (stored.Value ?? new WatchBaseline(null, null, 0, null)) with { QuietUntil = until }, stored.Revision, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.PollFailed(logger, resource.BackendPath, ex.Message);
+        }
+
+        return new PollOutcome(quiet);
     }
 
     /// <summary>Records what was published; a notify that wrote the baseline meanwhile keeps its announcement.</summary>

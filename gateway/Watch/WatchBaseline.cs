@@ -3,9 +3,11 @@ namespace Gateway.Watch;
 /// <summary>
 /// The last representation of a watched resource that subscribers were told about, kept apart from the lease so that
 /// it outlives holders (docs/scale-out.md): its backend ETag (if the backend sends one) and body hash, how many changes
-/// were announced so far, and a write that notify-on-write announced but the watch has not seen yet.
+/// were announced so far, a write that notify-on-write announced but the watch has not seen yet, and until when the
+/// backend asked for quiet (<see cref="QuietUntil"/>, Unix milliseconds, 0 = no quiet): shared, so a holder that takes
+/// over the lease honours its predecessor's <c>Retry-After</c>.
 /// </summary>
-internal sealed record WatchBaseline(string? ETag, string? Hash, long Version, AnnouncedWrite? Announced)
+internal sealed record WatchBaseline(string? ETag, string? Hash, long Version, AnnouncedWrite? Announced, long QuietUntil = 0)
 {
     /// <summary>Whether a polled representation is this one: by the backend's ETag when both have one, else by body hash.</summary>
     public bool IsSame(string? etag, string hash) => ETag is not null && etag is not null ? ETag == etag : Hash == hash;

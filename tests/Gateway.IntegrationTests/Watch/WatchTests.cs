@@ -154,6 +154,49 @@ public sealed class WatchTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task RetryAfter_HolderLeaves_TheNextHolderWaitsOutTheQuiet()
+    {
+        await using var nats = await NatsServerFixture.LaunchAsync();
+        var clock = Stopwatch.StartNew();
+        var times = new System.Collections.Concurrent.ConcurrentQueue<TimeSpan>();
+        await using var failing = await TestBackend.StartAsync(app => app.MapGet("/items/{id}", (HttpContext http) =>
+        {
+            times.Enqueue(clock.Elapsed);
+            http.Response.Headers.RetryAfter = "6";
+            return Results.StatusCode(503);
+        }));
+        await using var a = await GatewayInstance.StartAsync(GatewayLaunchOptions.For(nats, Config(failing.Url, "00:00:00.200"), output, "JetStream"));
+        await using var b = await GatewayInstance.StartAsync(GatewayLaunchOptions.For(nats, Config(failing.Url, "00:00:00.200"), output, "JetStream"));
+        foreach (var g in new[] { a, b })
+        {
+            await Eventually.TrueAsync(async () => (await g.ManagementClient.GetAsync("/readyz")).IsSuccessStatusCode, Timeout, "ready");
+        }
+
+        // A holds the lease and is told to keep quiet for 6 s; then its last subscriber leaves, its watch stops and
+        // releases the lease, and B (subscribed meanwhile) takes it over: the quiet is the backend's, not A's.
+        using var stopA = new CancellationTokenSource();
+        using var stopB = new CancellationTokenSource();
+        var onA = RawPushClient.CollectAsync(RawPushClient.SseAsync(a.PublicUrl, "/items/9/events", null, stopA.Token), _ => false, Timeout);
+        await Eventually.TrueAsync(async () => await OneWriteOneChangeTests.WatchPollsAsync(a, "backend_error") >= 1, Timeout, "A's poll answered 503");
+
+        // Every GET so far is A's, and the last one is the 503 it saw (polls before it may have timed out on a loaded
+        // machine; after it A keeps quiet).
+        var told = times.Count - 1;
+        var onB = RawPushClient.CollectAsync(RawPushClient.SseAsync(b.PublicUrl, "/items/9/events", null, stopB.Token), _ => false, Timeout);
+        var watchesOnA = a.Services.GetRequiredService<Gateway.Watch.WatchRegistry>();
+        await stopA.CancelAsync();
+        await onA;
+        await Eventually.TrueAsync(() => watchesOnA.Count == 0, Timeout, "A's watch stops");
+        await Eventually.TrueAsync(() => times.Count > told + 1, Timeout, "B polls after the quiet");
+        await stopB.CancelAsync();
+        await onB;
+
+        var polls = times.ToArray();
+        Assert.True(polls[told + 1] - polls[told] >= TimeSpan.FromSeconds(5.5),
+            $"B polled {(polls[told + 1] - polls[told]).TotalSeconds:F2} s after A was told Retry-After: 6");
+    }
+
     [Theory]
     [InlineData(404)]
     [InlineData(410)]
