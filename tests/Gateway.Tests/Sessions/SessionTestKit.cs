@@ -117,9 +117,17 @@ internal sealed class RecordingWriter(TransportKind transport = TransportKind.Ss
     /// <summary>Makes every batch write go asynchronous, so the session runs concurrently with the publisher.</summary>
     public bool Yield { get; set; }
 
+    /// <summary>When set, every batch write waits for it: a client that stopped reading.</summary>
+    public TaskCompletionSource? Hold { get; set; }
+
     public ValueTask WriteEventsAsync(IReadOnlyList<EventEntry> events, Cursor cursor, CancellationToken cancellationToken)
     {
         Record(events, cursor);
+        if (Hold is { } hold)
+        {
+            return new ValueTask(hold.Task);
+        }
+
         return Yield ? YieldAsync() : ValueTask.CompletedTask;
     }
 
