@@ -71,6 +71,16 @@ public sealed class LimitOptions
     /// </summary>
     public int MaxSessionsPerClient { get; set; } = 1000;
 
+    /// <summary>
+    /// Default 100 polls (long and short) in flight per client key. A held long poll keeps a broker subscription (a topic)
+    /// open for up to 55 s; without a per-client cap one client could hold every topic the instance allows
+    /// (<c>Gateway:Broker:MaxTopics</c>) and everyone else would get 503.
+    /// </summary>
+    public int MaxPollsInFlightPerClient { get; set; } = 100;
+
+    /// <summary>Default 10 negotiations in flight per client key: a negotiation opens a subscription while it looks up the cursor.</summary>
+    public int MaxNegotiationsInFlightPerClient { get; set; } = 10;
+
     /// <summary>Proxies whose <c>X-Forwarded-For</c> is trusted for the client key. Default none: the socket address is the key.</summary>
     public List<string> TrustedProxies { get; set; } = [];
 }

@@ -43,6 +43,10 @@ internal sealed class GatewayMetrics
             }
         }
 
+        ClientRequestsInFlight = f.CreateGauge("gateway_client_requests_in_flight", "Polls and negotiations in flight, under the per-client caps.", "policy");
+        ClientRequestsInFlight.WithLabels("poll");
+        ClientRequestsInFlight.WithLabels("negotiate");
+
         UpstreamMessages = f.CreateCounter("gateway_upstream_messages_total", "Client-to-server messages, by result.", "route", "result");
         Published = f.CreateCounter("gateway_published_total", "Events the gateway published itself, by source.", "source", "result");
 
@@ -113,6 +117,8 @@ internal sealed class GatewayMetrics
     public Counter UpstreamMessages { get; }
 
     public Counter RateLimited { get; }
+
+    public Gauge ClientRequestsInFlight { get; }
 
     public Counter Published { get; }
 

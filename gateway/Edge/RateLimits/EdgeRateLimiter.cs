@@ -32,6 +32,30 @@ internal sealed class EdgeRateLimiter : IDisposable
         var kind = request.Policy == LimitPolicy.Negotiate ? LimitPolicy.Connect : request.Policy;
         var chain = limiters.Chains[(int)kind]!;
 
+        // The in-flight cap first: a client at its cap spends no tokens. Its lease is held until the request ends.
+        RateLimitLease? held = null;
+        if (limiters.InFlight[(int)request.Policy] is { } inFlight)
+        {
+            held = inFlight.AttemptAcquire(request.ClientKey);
+            if (!held.IsAcquired)
+            {
+                held.Dispose();
+                return Refuse(request, LimitScope.ClientInFlight, TimeSpan.FromSeconds(1));
+            }
+        }
+
+        var refused = TakeTokens(request, chain);
+        if (refused is not null)
+        {
+            held?.Dispose();
+            return refused;
+        }
+
+        return held is null ? LimitLeases.Admitted : LimitLeases.InFlight(held, _metrics.ClientRequestsInFlight.WithLabels(PolicyLabel(request.Policy)));
+    }
+
+    private RateLimitLease? TakeTokens(in LimitRequest request, Chain chain)
+    {
         using (var client = chain.Client.AttemptAcquire(request))
         {
             if (!client.IsAcquired)
@@ -50,7 +74,7 @@ internal sealed class EdgeRateLimiter : IDisposable
         }
 
         using var global = chain.Global.AttemptAcquire();
-        return global.IsAcquired ? LimitLeases.Admitted : Refuse(request, LimitScope.Global, RetryAfter(global));
+        return global.IsAcquired ? null : Refuse(request, LimitScope.Global, RetryAfter(global));
     }
 
     public void Dispose()
@@ -62,6 +86,8 @@ internal sealed class EdgeRateLimiter : IDisposable
     /// <summary>The error code and metric reason of a refusal (names kept from the first limiter: dashboards and clients know them).</summary>
     internal static string ReasonOf(LimitPolicy policy, LimitScope scope) => (policy, scope) switch
     {
+        (LimitPolicy.Poll, LimitScope.ClientInFlight) => "too_many_client_polls",
+        (LimitPolicy.Negotiate, LimitScope.ClientInFlight) => "too_many_client_negotiations",
         (LimitPolicy.Publish, _) => "rate_limited",
         (LimitPolicy.Poll, LimitScope.Client) => "client_poll_rate",
         (LimitPolicy.Poll, LimitScope.Route) => "route_poll_rate",
@@ -124,11 +150,17 @@ internal sealed class EdgeRateLimiter : IDisposable
             Chains = new Chain?[4];
             Chains[(int)LimitPolicy.Connect] = Build(o.ConnectRatePerClient, o.ConnectBurstPerClient, o.ConnectRatePerRoute, o.ConnectBurstPerRoute, o.GlobalConnectRate, o.GlobalConnectBurst);
             Chains[(int)LimitPolicy.Poll] = Build(o.PollRatePerClient, o.PollBurstPerClient, o.PollRatePerRoute, o.PollBurstPerRoute, o.GlobalPollRate, o.GlobalPollBurst);
+            InFlight = new PartitionedRateLimiter<string>?[4];
+            InFlight[(int)LimitPolicy.Poll] = Concurrency(o.MaxPollsInFlightPerClient);
+            InFlight[(int)LimitPolicy.Negotiate] = Concurrency(o.MaxNegotiationsInFlightPerClient);
             Chains[(int)LimitPolicy.Publish] = Build(o.PublishRatePerClient, o.PublishBurstPerClient, o.PublishRatePerRoute, o.PublishBurstPerRoute, o.GlobalPublishRate, o.GlobalPublishBurst);
         }
 
         /// <summary>Indexed by <see cref="LimitPolicy"/> (Connect, Poll, Publish; Negotiate uses Connect's).</summary>
         public Chain?[] Chains { get; }
+
+        /// <summary>Per-client caps on requests in flight, indexed by <see cref="LimitPolicy"/> (polls and negotiations).</summary>
+        public PartitionedRateLimiter<string>?[] InFlight { get; }
 
         public void Dispose()
         {
@@ -136,7 +168,20 @@ internal sealed class EdgeRateLimiter : IDisposable
             {
                 chain?.Dispose();
             }
+
+            foreach (var cap in InFlight)
+            {
+                cap?.Dispose();
+            }
         }
+
+        // Leases handed out before a reload are released into the old limiter, which is harmless: the new one starts empty.
+        private static PartitionedRateLimiter<string> Concurrency(int permits) =>
+            PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetConcurrencyLimiter(key, _ => new ConcurrencyLimiterOptions
+            {
+                PermitLimit = Math.Max(1, permits),
+                QueueLimit = 0,
+            }));
 
         private static Chain Build(double rate, int burst, double? routeRate, int? routeBurst, double globalRate, int globalBurst)
         {

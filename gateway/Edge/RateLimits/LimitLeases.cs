@@ -13,6 +13,13 @@ internal static class LimitLeases
     public static RateLimitLease Refused(LimitPolicy policy, LimitScope scope, string reason, TimeSpan retryAfter) =>
         new RefusedLease(policy, scope, reason, retryAfter);
 
+    /// <summary>An admission that holds a place among the client's requests in flight until the request ends.</summary>
+    public static RateLimitLease InFlight(RateLimitLease held, Prometheus.Gauge.Child gauge)
+    {
+        gauge.Inc();
+        return new InFlightLease(held, gauge);
+    }
+
     public static bool TryGetRefusal(RateLimitLease lease, out LimitPolicy policy, out string reason, out TimeSpan retryAfter)
     {
         if (lease is RefusedLease refused)
@@ -35,6 +42,32 @@ internal static class LimitLeases
         {
             metadata = null;
             return false;
+        }
+    }
+
+    private sealed class InFlightLease(RateLimitLease held, Prometheus.Gauge.Child gauge) : RateLimitLease
+    {
+        private int _disposed;
+
+        public override bool IsAcquired => true;
+
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = null;
+            return false;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                held.Dispose();
+                gauge.Dec();
+            }
+
+            base.Dispose(disposing);
         }
     }
 
