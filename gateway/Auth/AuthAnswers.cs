@@ -14,15 +14,9 @@ internal sealed class AuthAnswers : IAuthorizationMiddlewareResultHandler
 {
     private readonly AuthorizationMiddlewareResultHandler _default = new();
 
-    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    /// <summary>401 (no valid token) or 403 (a token without the right): JSON, or for a WebSocket upgrade 4401/4403.</summary>
+    public static async Task RefuseAsync(HttpContext context, bool forbidden)
     {
-        if (authorizeResult.Succeeded)
-        {
-            await _default.HandleAsync(next, context, policy, authorizeResult);
-            return;
-        }
-
-        var forbidden = authorizeResult.Forbidden;
         if (context.WebSockets.IsWebSocketRequest)
         {
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
@@ -37,5 +31,16 @@ internal sealed class AuthAnswers : IAuthorizationMiddlewareResultHandler
 
         await WireErrors.WriteAsync(context, forbidden ? 403 : 401, forbidden ? "forbidden" : "unauthorized",
             forbidden ? "The token does not grant access to this route." : "A valid bearer token is required (Authorization header, or access_token for push).");
+    }
+
+    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    {
+        if (authorizeResult.Succeeded)
+        {
+            await _default.HandleAsync(next, context, policy, authorizeResult);
+            return;
+        }
+
+        await RefuseAsync(context, authorizeResult.Forbidden);
     }
 }

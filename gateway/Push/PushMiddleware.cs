@@ -58,6 +58,12 @@ internal sealed class PushMiddleware(
                 $"Route value '{bad}' must match ^[A-Za-z0-9_-]{{1,128}}$ to become part of a subject."));
         }
 
+        // Per-subject authorization, before negotiate, upstream publishes and every transport (docs/security.md).
+        if (route.RequireClaim is { } claim && !claim.Admits(http.User, name => http.GetRouteValue(name)?.ToString()))
+        {
+            return Handled(http, Auth.AuthAnswers.RefuseAsync(http, forbidden: http.User.Identity?.IsAuthenticated == true));
+        }
+
         var context = new PushContext(http, route, config, subject);
         if (operation == "negotiate")
         {

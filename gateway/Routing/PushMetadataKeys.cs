@@ -22,10 +22,11 @@ internal static class PushMetadataKeys
     public const string MaxSessions = "Push.MaxSessions";
     public const string PublishRate = "Push.PublishRate";
     public const string PublishBurst = "Push.PublishBurst";
+    public const string RequireClaim = "Push.RequireClaim";
 
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
     {
         Subject, Transports, Upstream, Watch, WatchInterval, Notify, QueueCapacity, SlowConsumer, Heartbeat, PollInterval,
-        PollIntervalMin, PollIntervalMax, ConnectRate, ConnectBurst, PollRate, PollBurst, MaxSessions, PublishRate, PublishBurst,
+        PollIntervalMin, PollIntervalMax, ConnectRate, ConnectBurst, PollRate, PollBurst, MaxSessions, PublishRate, PublishBurst, RequireClaim,
     };
 }

@@ -27,6 +27,9 @@ internal sealed record PushRoute(
     /// <summary>This route's per-client publish burst (<c>Push.PublishBurst</c>).</summary>
     public int? PublishBurst { get; init; }
 
+    /// <summary>The claim a token must carry for this request's subject (<c>Push.RequireClaim</c>), if any.</summary>
+    public ClaimRequirement? RequireClaim { get; init; }
+
     /// <summary>True when clients subscribe on this route (it has <c>Push.Subject</c>).</summary>
     public bool IsStream => Subject is not null;
 

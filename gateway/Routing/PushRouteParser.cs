@@ -54,6 +54,19 @@ internal static partial class PushRouteParser
         }
 
         var subject = Template(PushMetadataKeys.Subject);
+        ClaimRequirement? requireClaim = null;
+        if (metadata.TryGetValue(PushMetadataKeys.RequireClaim, out var claimText))
+        {
+            requireClaim = ClaimRequirement.Parse(claimText, Where(PushMetadataKeys.RequireClaim), errors);
+            foreach (var p in requireClaim?.Value.Parameters ?? [])
+            {
+                if (!pathParameters.Contains(p))
+                {
+                    errors.Add($"{Where(PushMetadataKeys.RequireClaim)}: placeholder '{{{p}}}' is not a parameter of the route path '{route.Match?.Path}'.");
+                }
+            }
+        }
+
         var upstream = Template(PushMetadataKeys.Upstream);
         var notify = Template(PushMetadataKeys.Notify);
 
@@ -153,6 +166,7 @@ internal static partial class PushRouteParser
         {
             PublishRate = publishRate,
             PublishBurst = publishBurst,
+            RequireClaim = requireClaim,
         };
     }
 

@@ -28,7 +28,8 @@ public sealed class AuthTests(NatsServerFixture nats, ITestOutputHelper output)
             "Routes": {
               "private": { "AuthorizationPolicy": "default", "Match": { "Path": "/private/{id}/events" }, "Metadata": { "Push.Subject": "private.{id}", "Push.Heartbeat": "00:00:01" } },
               "trading": { "AuthorizationPolicy": "traders", "Match": { "Path": "/trading/{id}/events" }, "Metadata": { "Push.Subject": "trading.{id}" } },
-              "public": { "Match": { "Path": "/public/{id}/events" }, "Metadata": { "Push.Subject": "public.{id}" } }
+              "public": { "Match": { "Path": "/public/{id}/events" }, "Metadata": { "Push.Subject": "public.{id}" } },
+              "users": { "Match": { "Path": "/users/{user}/events" }, "Metadata": { "Push.Subject": "users.{user}", "Push.Upstream": "users.{user}.in", "Push.RequireClaim": "sub={user}" } }
             },
             "Clusters": {}
           }
@@ -99,6 +100,53 @@ public sealed class AuthTests(NatsServerFixture nats, ITestOutputHelper output)
         using var socket = new ClientWebSocket();
         await socket.ConnectAsync(new Uri(ws + "/trading/1/events?access_token=" + Token(TimeSpan.FromMinutes(5), role: "trader")), CancellationToken.None);
         Assert.Equal(WebSocketState.Open, socket.State);
+    }
+
+    [Fact]
+    public async Task RequireClaim_OwnSubjectAdmitted_AnotherUsersRefusedOnEveryEntryPoint()
+    {
+        await using var gateway = await GatewayInstance.StartAsync(GatewayLaunchOptions.For(nats, Config, output, "Memory"));
+        var alice = Token(TimeSpan.FromMinutes(5));
+
+        // Her own subject: every transport and negotiate.
+        using (var own = await gateway.PublicClient.GetAsync("/users/alice/events?transport=polling&access_token=" + alice))
+        {
+            Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        }
+
+        using (var negotiate = await gateway.PublicClient.PostAsync("/users/alice/events/negotiate?access_token=" + alice, null))
+        {
+            Assert.Equal(HttpStatusCode.OK, negotiate.StatusCode);
+        }
+
+        // Bob's subject with Alice's token: 403 on polls, negotiate, SSE and upstream publishes; 4403 on WebSocket.
+        foreach (var request in new Func<HttpRequestMessage>[]
+        {
+            () => new HttpRequestMessage(HttpMethod.Get, "/users/bob/events?transport=polling&access_token=" + alice),
+            () => new HttpRequestMessage(HttpMethod.Get, "/users/bob/events?transport=longpolling&access_token=" + alice),
+            () => new HttpRequestMessage(HttpMethod.Post, "/users/bob/events/negotiate?access_token=" + alice),
+            () => new HttpRequestMessage(HttpMethod.Get, "/users/bob/events?access_token=" + alice) { Headers = { { "Accept", "text/event-stream" } } },
+            () => new HttpRequestMessage(HttpMethod.Post, "/users/bob/events")
+            {
+                Headers = { { "Authorization", "Bearer " + alice } },
+                Content = new StringContent("{\"x\":1}", Encoding.UTF8, "application/json"),
+            },
+        })
+        {
+            using var message = request();
+            using var refused = await gateway.PublicClient.SendAsync(message);
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Equal("forbidden", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        }
+
+        var ws = gateway.PublicUrl.Replace("http", "ws", StringComparison.Ordinal);
+        Assert.Equal(4403, await CloseCodeAsync(new Uri(ws + "/users/bob/events?access_token=" + alice)));
+
+        // Without a token the route asks for one.
+        using (var anonymous = await gateway.PublicClient.GetAsync("/users/alice/events?transport=polling"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        }
     }
 
     [Fact]

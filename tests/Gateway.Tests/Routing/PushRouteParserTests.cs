@@ -54,6 +54,27 @@ public sealed class PushRouteParserTests
         Assert.Equal([TransportKind.WebSocket, TransportKind.Sse, TransportKind.LongPolling, TransportKind.Polling], route!.Transports);
     }
 
+    [Theory]
+    [InlineData("sub={id}", null)]
+    [InlineData("sub", "is not claim=template")]
+    [InlineData("=x", "is not claim=template")]
+    [InlineData("sub={user}", "placeholder '{user}' is not a parameter")]
+    public void Parse_RequireClaim_ReadsClaimAndTemplate_OrSaysWhatIsWrong(string value, string? error)
+    {
+        var errors = new List<string>();
+        var route = PushRouteParser.Parse(Route(new() { ["Push.Subject"] = "orders.{id}", ["Push.RequireClaim"] = value }), new PushOptions(), errors);
+        if (error is null)
+        {
+            Assert.Empty(errors);
+            Assert.Equal("sub", route!.RequireClaim!.ClaimType);
+            Assert.Equal(["id"], route.RequireClaim.Value.Parameters);
+        }
+        else
+        {
+            Assert.Contains(errors, e => e.Contains("Push.RequireClaim", StringComparison.Ordinal) && e.Contains(error, StringComparison.Ordinal));
+        }
+    }
+
     [Fact]
     public void Parse_ManyMistakes_ReportsEveryOneWithRouteAndKey()
     {
