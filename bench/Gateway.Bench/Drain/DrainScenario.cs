@@ -29,7 +29,7 @@ internal static class DrainScenario
     private static readonly TimeSpan PublishCapacity = TimeSpan.FromSeconds(120);
 
     private static readonly string Config = """
-        {"Gateway":{"Limits":{"GlobalConnectRate":RATE,"GlobalConnectBurst":BURST,"ConnectRatePerClient":100000,"ConnectBurstPerClient":100000,"PollRatePerClient":100000,"PollBurstPerClient":100000,"MaxSessionsPerClient":1000000},
+        {"Gateway":{"Limits":{"GlobalConnectRate":RATE,"GlobalConnectBurst":BURST,"ConnectRatePerClient":100000,"ConnectBurstPerClient":100000,"PollRatePerClient":100000,"PollBurstPerClient":100000,"MaxSessionsPerClient":1000000,"MaxPollsInFlightPerClient":1000000,"MaxNegotiationsInFlightPerClient":1000000},
          "Drain":{"Window":"WINDOW","Grace":"GRACE","ExitAfterDrain":false}},
          "ReverseProxy":{"Routes":{"bench":{"Match":{"Path":"/bench/{topic}/events"},"Metadata":{"Push.Subject":"bench.{topic}"}}},"Clusters":{}}}
         """.Replace("RATE", BucketRate.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)

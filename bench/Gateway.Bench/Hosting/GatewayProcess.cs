@@ -15,7 +15,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
     /// (and all its clients share one address, 127.0.0.1, so per-client limits would see them as one client).
     /// </summary>
     public const string ConfigJson = """
-        {"Gateway":{"Limits":{"GlobalConnectRate":100000,"GlobalConnectBurst":100000,"ConnectRatePerClient":100000,"ConnectBurstPerClient":100000,"PollRatePerClient":100000,"PollBurstPerClient":100000,"MaxSessionsPerClient":1000000}},"ReverseProxy":{"Routes":{"bench":{"Match":{"Path":"/bench/{topic}/events"},"Metadata":{"Push.Subject":"bench.{topic}"}}},"Clusters":{}}}
+        {"Gateway":{"Limits":{"GlobalConnectRate":100000,"GlobalConnectBurst":100000,"ConnectRatePerClient":100000,"ConnectBurstPerClient":100000,"PollRatePerClient":100000,"PollBurstPerClient":100000,"MaxSessionsPerClient":1000000,"MaxPollsInFlightPerClient":1000000,"MaxNegotiationsInFlightPerClient":1000000}},"ReverseProxy":{"Routes":{"bench":{"Match":{"Path":"/bench/{topic}/events"},"Metadata":{"Push.Subject":"bench.{topic}"}}},"Clusters":{}}}
         """;
 
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);

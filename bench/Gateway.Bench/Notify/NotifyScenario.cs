@@ -103,7 +103,7 @@ internal static class NotifyScenario
 
     /// <summary>The issue's two routes: a REST route that notifies, and a push-only route on the same subject.</summary>
     private static string Config(Uri backend) => """
-        {"Gateway":{"Limits":{"GlobalConnectRate":100000,"GlobalConnectBurst":100000,"ConnectRatePerClient":100000,"ConnectBurstPerClient":100000,"PollRatePerClient":100000,"PollBurstPerClient":100000,"MaxSessionsPerClient":1000000}},
+        {"Gateway":{"Limits":{"GlobalConnectRate":100000,"GlobalConnectBurst":100000,"ConnectRatePerClient":100000,"ConnectBurstPerClient":100000,"PollRatePerClient":100000,"PollBurstPerClient":100000,"MaxSessionsPerClient":1000000,"MaxPollsInFlightPerClient":1000000,"MaxNegotiationsInFlightPerClient":1000000}},
          "ReverseProxy":{"Routes":{"items":{"ClusterId":"c","Match":{"Path":"/items/{id}"},"Metadata":{"Push.Notify":"items.{id}"}},
                                    "item-events":{"Match":{"Path":"/items/{id}/events"},"Metadata":{"Push.Subject":"items.{id}"}}},
                          "Clusters":{"c":{"Destinations":{"d1":{"Address":"BACKEND"}}}}}}

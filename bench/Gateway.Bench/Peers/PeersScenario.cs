@@ -26,7 +26,7 @@ internal static class PeersScenario
     /// </summary>
     private static string GatewayConfig(Uri backend) => """
         {"Logging":{"LogLevel":{"Default":"Information","Microsoft.AspNetCore":"Warning","Yarp":"Warning","NATS":"Error"}},
-         "Gateway":{"Limits":{"GlobalConnectRate":100000,"GlobalConnectBurst":100000,"ConnectRatePerClient":100000,"ConnectBurstPerClient":100000,"PollRatePerClient":100000,"PollBurstPerClient":100000,"MaxSessionsPerClient":1000000}},
+         "Gateway":{"Limits":{"GlobalConnectRate":100000,"GlobalConnectBurst":100000,"ConnectRatePerClient":100000,"ConnectBurstPerClient":100000,"PollRatePerClient":100000,"PollBurstPerClient":100000,"MaxSessionsPerClient":1000000,"MaxPollsInFlightPerClient":1000000,"MaxNegotiationsInFlightPerClient":1000000}},
          "ReverseProxy":{"Routes":{"bench":{"Match":{"Path":"/bench/{topic}/events"},"Metadata":{"Push.Subject":"bench.{topic}"}},
                                    "items":{"ClusterId":"backend","Match":{"Path":"/items/{id}"}},
                                    "plain":{"ClusterId":"backend","Match":{"Path":"/plain/{id}"},"Metadata":{"Edge.ETag":"false"}}},

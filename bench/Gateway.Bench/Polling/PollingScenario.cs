@@ -130,7 +130,7 @@ internal static class PollingScenario
 
     /// <summary>The stream route has a backend (a GET without <c>transport</c> is plain REST), so a poll that leaked through would show.</summary>
     private static string Config(Uri backend) => """
-        {"Gateway":{"Limits":{"GlobalConnectRate":100000,"GlobalConnectBurst":100000,"ConnectRatePerClient":100000,"ConnectBurstPerClient":100000,"PollRatePerClient":100000,"PollBurstPerClient":100000,"MaxSessionsPerClient":1000000}},
+        {"Gateway":{"Limits":{"GlobalConnectRate":100000,"GlobalConnectBurst":100000,"ConnectRatePerClient":100000,"ConnectBurstPerClient":100000,"PollRatePerClient":100000,"PollBurstPerClient":100000,"MaxSessionsPerClient":1000000,"MaxPollsInFlightPerClient":1000000,"MaxNegotiationsInFlightPerClient":1000000}},
          "ReverseProxy":{"Routes":{"item-events":{"ClusterId":"c","Match":{"Path":"/items/{id}/events"},
                                                   "Metadata":{"Push.Subject":"items.{id}","Push.PollIntervalMin":"00:00:00.250","Push.PollIntervalMax":"00:00:05"}}},
                          "Clusters":{"c":{"Destinations":{"d1":{"Address":"BACKEND"}}}}}}

@@ -120,7 +120,7 @@ internal static class StormScenario
 
     /// <summary>One push route for the storm, one REST route to the backend for the probe; per-client limits out of the way (one address).</summary>
     private static string Config(BenchOptions options, Uri backend) => """
-        {"Gateway":{"Limits":{"GlobalConnectRate":RATE,"GlobalConnectBurst":BURST,"ConnectRatePerClient":100000,"ConnectBurstPerClient":100000,"PollRatePerClient":100000,"PollBurstPerClient":100000,"MaxSessionsPerClient":1000000}},
+        {"Gateway":{"Limits":{"GlobalConnectRate":RATE,"GlobalConnectBurst":BURST,"ConnectRatePerClient":100000,"ConnectBurstPerClient":100000,"PollRatePerClient":100000,"PollBurstPerClient":100000,"MaxSessionsPerClient":1000000,"MaxPollsInFlightPerClient":1000000,"MaxNegotiationsInFlightPerClient":1000000}},
          "ReverseProxy":{"Routes":{"bench":{"Match":{"Path":"/bench/{topic}/events"},"Metadata":{"Push.Subject":"bench.{topic}"}},
                                    "items":{"ClusterId":"c","Match":{"Path":"/items/{id}"}}},
                          "Clusters":{"c":{"Destinations":{"d1":{"Address":"BACKEND"}}}}}}

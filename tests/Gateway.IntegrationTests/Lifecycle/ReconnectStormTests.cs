@@ -20,7 +20,7 @@ public sealed class ReconnectStormTests(NatsServerFixture nats, ITestOutputHelpe
     private static readonly string Config = $$"""
         {
           "Gateway": {
-            "Limits": { "MaxSessionsPerClient": 1000000, "ConnectRatePerClient": 100000, "ConnectBurstPerClient": 100000, "GlobalConnectRate": {{Rate}}, "GlobalConnectBurst": {{Burst}} }
+            "Limits": { "MaxSessionsPerClient": 1000000, "MaxPollsInFlightPerClient": 1000000, "MaxNegotiationsInFlightPerClient": 1000000, "ConnectRatePerClient": 100000, "ConnectBurstPerClient": 100000, "GlobalConnectRate": {{Rate}}, "GlobalConnectBurst": {{Burst}} }
           },
           "ReverseProxy": {
             "Routes": {

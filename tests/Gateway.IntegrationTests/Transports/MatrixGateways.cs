@@ -12,7 +12,7 @@ public sealed class MatrixGateways : IAsyncLifetime
 {
     public const string Config = """
         {
-          "Gateway": { "Broker": { "ReplayBufferSize": 16384, "MemoryHistorySize": 20000 }, "Push": { "ReconnectDelay": "00:00:00.500" }, "Limits": { "MaxSessionsPerClient": 1000000, "GlobalConnectRate": 100000, "GlobalConnectBurst": 100000, "ConnectRatePerClient": 1000, "ConnectBurstPerClient": 5000, "PollRatePerClient": 1000, "PollBurstPerClient": 1000 } },
+          "Gateway": { "Broker": { "ReplayBufferSize": 16384, "MemoryHistorySize": 20000 }, "Push": { "ReconnectDelay": "00:00:00.500" }, "Limits": { "MaxSessionsPerClient": 1000000, "MaxPollsInFlightPerClient": 1000000, "MaxNegotiationsInFlightPerClient": 1000000, "GlobalConnectRate": 100000, "GlobalConnectBurst": 100000, "ConnectRatePerClient": 1000, "ConnectBurstPerClient": 5000, "PollRatePerClient": 1000, "PollBurstPerClient": 1000 } },
           "ReverseProxy": {
             "Routes": {
               "stream": { "Match": { "Path": "/t/{topic}/events" }, "Metadata": { "Push.Subject": "t.{topic}", "Push.Heartbeat": "00:00:01", "Push.Upstream": "t.{topic}.in" } },

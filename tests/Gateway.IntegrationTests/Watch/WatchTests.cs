@@ -13,7 +13,7 @@ public sealed class WatchTests(ITestOutputHelper output)
 
     internal static string Config(string backend, string interval = "00:00:00.500") => $$"""
         {
-          "Gateway": { "Limits": { "MaxSessionsPerClient": 1000000, "GlobalConnectRate": 100000, "GlobalConnectBurst": 100000, "ConnectRatePerClient": 100000, "ConnectBurstPerClient": 100000, "PollRatePerClient": 100000, "PollBurstPerClient": 100000 } },
+          "Gateway": { "Limits": { "MaxSessionsPerClient": 1000000, "MaxPollsInFlightPerClient": 1000000, "MaxNegotiationsInFlightPerClient": 1000000, "GlobalConnectRate": 100000, "GlobalConnectBurst": 100000, "ConnectRatePerClient": 100000, "ConnectBurstPerClient": 100000, "PollRatePerClient": 100000, "PollBurstPerClient": 100000 } },
           "ReverseProxy": {
             "Routes": {
               "items": { "ClusterId": "catalog", "Match": { "Path": "/items/{id}" }, "Metadata": { "Push.Notify": "items.{id}" } },
