@@ -199,15 +199,33 @@ public sealed class IdempotentWriteTests(ITestOutputHelper output)
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
+    /// <summary>
+    /// One keyed POST as a client makes it: an answer that the store could not be reached (503
+    /// idempotency_store_unavailable, seen when the machine is loaded and a KV request times out) is retried after its
+    /// Retry-After with the same key and body, as the gateway's clients do; every other answer is returned.
+    /// </summary>
     private static async Task<HttpResponseMessage> PostAsync(GatewayInstance gateway, string key, string body, string? forwardedFor = null, string path = "/orders")
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = Json(body) };
-        request.Headers.Add("Idempotency-Key", key);
-        if (forwardedFor is not null)
+        for (var attempt = 1; ; attempt++)
         {
-            request.Headers.Add("X-Forwarded-For", forwardedFor);
-        }
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = Json(body) };
+            request.Headers.Add("Idempotency-Key", key);
+            if (forwardedFor is not null)
+            {
+                request.Headers.Add("X-Forwarded-For", forwardedFor);
+            }
 
-        return await gateway.PublicClient.SendAsync(request);
+            var response = await gateway.PublicClient.SendAsync(request);
+            if (attempt < 10 && response.StatusCode == HttpStatusCode.ServiceUnavailable &&
+                (await response.Content.ReadAsStringAsync()).Contains("idempotency_store_unavailable", StringComparison.Ordinal))
+            {
+                var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
+                response.Dispose();
+                await Task.Delay(wait);
+                continue;
+            }
+
+            return response;
+        }
     }
 }
