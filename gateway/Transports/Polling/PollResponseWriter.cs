@@ -54,7 +54,7 @@ internal sealed class PollResponseWriter(HttpContext http, TransportKind transpo
         var cursorText = cursor.ToString();
         _response.StatusCode = StatusCodes.Status200OK;
         _response.ContentType = "application/json";
-        _response.Headers.CacheControl = "no-cache";
+        PollCaching.Apply(http);
         _response.Headers["X-Poll-Interval"] = PollInterval.Header(pollInterval);
         if (transport == TransportKind.Polling)
         {

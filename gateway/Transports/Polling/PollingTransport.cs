@@ -25,6 +25,7 @@ internal sealed class PollingTransport : IPushTransport
             {
                 http.Response.StatusCode = StatusCodes.Status304NotModified;
                 http.Response.Headers.ETag = $"\"{head}\"";
+                PollCaching.Apply(http);
                 http.Response.Headers["X-Poll-Interval"] = PollInterval.Header(interval);
                 return true;
             }

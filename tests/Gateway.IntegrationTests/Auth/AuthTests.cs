@@ -150,6 +150,30 @@ public sealed class AuthTests(NatsServerFixture nats, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Polls_ForAuthenticatedRequests_ArePrivate_AlsoTheir304s()
+    {
+        await using var gateway = await GatewayInstance.StartAsync(GatewayLaunchOptions.For(nats, Config, output, "Memory"));
+        using var first = new HttpRequestMessage(HttpMethod.Get, "/private/7/events?transport=polling");
+        first.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token(TimeSpan.FromMinutes(5)));
+        using var ok = await gateway.PublicClient.SendAsync(first);
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.True(ok.Headers.CacheControl!.Private, "a 200 poll for a token is private");
+        Assert.True(ok.Headers.CacheControl.NoCache);
+        Assert.Contains("Authorization", ok.Headers.Vary);
+
+        using var again = new HttpRequestMessage(HttpMethod.Get, "/private/7/events?transport=polling");
+        again.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token(TimeSpan.FromMinutes(5)));
+        again.Headers.IfNoneMatch.Add(ok.Headers.ETag!);
+        using var notModified = await gateway.PublicClient.SendAsync(again);
+        Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+        Assert.True(notModified.Headers.CacheControl!.Private, "its 304 too");
+
+        using var anonymous = await gateway.PublicClient.GetAsync("/public/7/events?transport=polling");
+        Assert.False(anonymous.Headers.CacheControl!.Private);
+        Assert.True(anonymous.Headers.CacheControl.NoCache);
+    }
+
+    [Fact]
     public async Task TokenExpiresDuringTheSession_WebSocketCloses4401_SseGetsReconnectAdvice()
     {
         await using var gateway = await GatewayInstance.StartAsync(GatewayLaunchOptions.For(nats, Config, output, "Memory"));
