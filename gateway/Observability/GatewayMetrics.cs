@@ -58,6 +58,19 @@ internal sealed class GatewayMetrics
         BrokerSubscriptionsOpened = f.CreateCounter("gateway_broker_subscriptions_opened_total", "Broker subscriptions opened.");
         HistoryReads = f.CreateCounter("gateway_history_reads_total", "Resumes served from broker history (beyond the replay buffer), by result.", "result");
 
+        // Series whose labels are fixed vocabularies exist from the start (docs/metrics.md); route-labelled ones are
+        // created when a configuration is applied (Push/KnownMetricSeries).
+        foreach (var result in (string[])["served", "reset", "error"])
+        {
+            HistoryReads.WithLabels(result);
+        }
+
+        foreach (var source in (string[])["http", "notify", "watch"])
+        {
+            Published.WithLabels(source, "ok");
+            Published.WithLabels(source, "error");
+        }
+
         Draining = f.CreateGauge("gateway_draining", "1 while this instance drains.");
         DrainRemaining = f.CreateGauge("gateway_drain_sessions_remaining", "Sessions still open on a draining instance.");
         ConfigErrors = f.CreateCounter("gateway_config_errors_total", "Errors found in proxy configuration loads (start-up and reloads).");

@@ -16,6 +16,7 @@ internal static class PushServiceCollectionExtensions
         services.TryAddSingleton<IInstanceLoad, InstanceLoad>();
         services.TryAddSingleton<PollIntervalAdvisor>();
         services.TryAddSingleton<PushMiddleware>();
+        services.AddSingleton<Yarp.ReverseProxy.Configuration.IConfigChangeListener, KnownMetricSeries>();
         return services;
     }
 
