@@ -4,7 +4,10 @@ namespace Gateway.Push;
 
 /// <summary>
 /// WebSocket and credentialed SSE check <c>Origin</c>: browsers send cookies cross-site on these, and neither is covered
-/// by CORS preflight (cross-site WebSocket hijacking). No Origin (non-browser clients) passes; same host passes.
+/// by CORS preflight (cross-site WebSocket hijacking); HTTP upstream publishes check it always. No Origin (non-browser
+/// clients) passes; the gateway's own origin (same scheme and host) passes; anything else must be listed in
+/// <c>Gateway:Push:AllowedOrigins</c> with its scheme. <c>http://</c> and <c>https://</c> on one host are two origins
+/// (a page served over plain HTTP can be rewritten by anyone on the path), so a scheme-swapped Origin is refused.
 /// </summary>
 internal static class OriginPolicy
 {
@@ -16,7 +19,8 @@ internal static class OriginPolicy
         }
 
         var value = origin.ToString();
-        if (Uri.TryCreate(value, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, context.Request.Host.Value, StringComparison.OrdinalIgnoreCase))
+        if (Uri.TryCreate(value, UriKind.Absolute, out var uri) && string.Equals(uri.Scheme, context.Request.Scheme, StringComparison.OrdinalIgnoreCase) &&
+            string.Equals(uri.Authority, context.Request.Host.Value, StringComparison.OrdinalIgnoreCase))
         {
             return true;
         }

@@ -25,6 +25,23 @@ internal sealed class UpstreamEndpoint(UpstreamPublisher publisher, Edge.RateLim
             return;
         }
 
+        // A browser sends a cross-site POST without preflight only for "simple" content types (text/plain, forms), so
+        // requiring application/json makes a page on another site preflight, and the Origin check refuses the rest
+        // (docs/security.md, "HTTP upstream").
+        if (!OriginPolicy.IsAllowed(http, options.CurrentValue, credentialed: true))
+        {
+            publisher.Count(context.Route, "origin");
+            await WireErrors.WriteAsync(http, 403, "origin_not_allowed", "This Origin may not publish on this route.");
+            return;
+        }
+
+        if (!IsJson(http.Request.ContentType))
+        {
+            publisher.Count(context.Route, "unsupported_media_type");
+            await WireErrors.WriteAsync(http, 415, "unsupported_media_type", "The body must be sent as Content-Type: application/json.");
+            return;
+        }
+
         var data = await LimitedBody.ReadAsync(http, options.CurrentValue.MaxMessageBytes);
         if (data is null)
         {
@@ -48,4 +65,10 @@ internal sealed class UpstreamEndpoint(UpstreamPublisher publisher, Edge.RateLim
         http.Response.StatusCode = StatusCodes.Status202Accepted;
         await http.Response.WriteAsJsonAsync(new Transports.Wire.PublishAck("ack", null, outcome.Subject!), Transports.Wire.GatewayJsonContext.Default.PublishAck, "application/json", http.RequestAborted);
     }
+
+    /// <summary><c>application/json</c>, with no charset or <c>utf-8</c> (RFC 8259: JSON between systems is UTF-8).</summary>
+    internal static bool IsJson(string? contentType) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media) &&
+        media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) &&
+        (!media.Charset.HasValue || media.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase));
 }
