@@ -38,7 +38,7 @@ internal sealed class EdgeETagMiddleware(
         var ifNoneMatch = context.Request.Headers.IfNoneMatch.ToString();
         return routes.Get(routeConfig)?.Notify is { } notify
             ? ServeCachedAsync(context, next, routeConfig.RouteId, ifNoneMatch, notify)
-            : ServeAsync(context, next, routeConfig.RouteId, ifNoneMatch, path: null, head: null);
+            : ServeAsync(context, next, routeConfig.RouteId, ifNoneMatch, path: null, head: null, owner: null);
     }
 
     /// <summary>
@@ -52,7 +52,8 @@ internal sealed class EdgeETagMiddleware(
         string? head = null;
         string? subject = null;
         string? path = null;
-        if (notify.TryFill(name => context.GetRouteValue(name)?.ToString(), out var filled, out _))
+        var owner = Owner(context);
+        if (owner is not null && notify.TryFill(name => context.GetRouteValue(name)?.ToString(), out var filled, out _))
         {
             subject = filled;
             path = context.Request.Path.Value ?? "/";
@@ -64,7 +65,7 @@ internal sealed class EdgeETagMiddleware(
 
         try
         {
-            await ServeAsync(context, next, routeId, ifNoneMatch, path, head);
+            await ServeAsync(context, next, routeId, ifNoneMatch, path, head, owner);
             if (subject is not null && topic is null && context.Response.StatusCode == StatusCodes.Status200OK)
             {
                 host.Warm(subject);
@@ -79,13 +80,21 @@ internal sealed class EdgeETagMiddleware(
         }
     }
 
-    private async Task ServeAsync(HttpContext context, RequestDelegate next, string routeId, string ifNoneMatch, string? path, string? head)
+    private async Task ServeAsync(HttpContext context, RequestDelegate next, string routeId, string ifNoneMatch, string? path, string? head, string? owner)
     {
-        if (head is not null && ifNoneMatch.Length > 0 && cache.TryGetCurrent(path!, head, out var known) && Matches(ifNoneMatch, known))
+        if (head is not null && ifNoneMatch.Length > 0 && cache.TryGetCurrent(path!, head, owner!, out var known) && Matches(ifNoneMatch, known))
         {
             metrics.EdgeNotModified.WithLabels(routeId, "cache").Inc();
             context.Response.StatusCode = StatusCodes.Status304NotModified;
             context.Response.Headers.ETag = known;
+
+            // Answered here, so the proxy's response transform never ran: one user's 304 must not be stored by a shared
+            // cache either (docs/security.md, "Shared caches").
+            if (owner!.Length > 0)
+            {
+                Routing.ForwardingTransforms.MakePrivate(context.Response.Headers);
+            }
+
             return;
         }
 
@@ -118,7 +127,7 @@ internal sealed class EdgeETagMiddleware(
 
             if (head is not null)
             {
-                cache.Set(path!, etag, head);
+                cache.Set(path!, etag, head, owner!);
             }
 
             if (ifNoneMatch.Length > 0 && Matches(ifNoneMatch, etag))
@@ -134,7 +143,7 @@ internal sealed class EdgeETagMiddleware(
         // A backend that answered the conditional GET itself (304 with its ETag) confirms the client's copy is current.
         if (response.StatusCode == StatusCodes.Status304NotModified && head is not null && response.Headers.ETag.Count > 0)
         {
-            cache.Set(path!, response.Headers.ETag.ToString(), head);
+            cache.Set(path!, response.Headers.ETag.ToString(), head, owner!);
         }
 
         if (!buffering.Buffered.IsEmpty)
@@ -142,6 +151,22 @@ internal sealed class EdgeETagMiddleware(
             response.Headers.ContentLength = buffering.Buffered.Length;
             await originalFeature.Stream.WriteAsync(buffering.Buffered, context.RequestAborted);
         }
+    }
+
+    /// <summary>
+    /// Whose answer an edge-cache entry is: empty for an anonymous request, <c>sub:</c> and the token's subject for an
+    /// authenticated one; null (no edge cache) for a request with credentials but no subject to tell users apart by.
+    /// </summary>
+    private static string? Owner(HttpContext context)
+    {
+        var authenticated = context.User.Identity?.IsAuthenticated == true;
+        if (!authenticated && !context.Request.Headers.ContainsKey(HeaderNames.Authorization))
+        {
+            return string.Empty;
+        }
+
+        var sub = authenticated ? context.User.FindFirst("sub")?.Value ?? context.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value : null;
+        return string.IsNullOrEmpty(sub) ? null : "sub:" + sub;
     }
 
     /// <summary>Responses that are streams of messages, not documents: passed through as they come.</summary>
