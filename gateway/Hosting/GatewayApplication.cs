@@ -46,6 +46,9 @@ public static class GatewayApplication
             .AddGatewayLifecycle()
             .AddGatewayManagement();
 
+        builder.Services.AddOptions<ServerLimitOptions>().BindConfiguration(ServerLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IConfigureOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>, ServerLimitsSetup>();
+
         configure?.Invoke(builder);
 
         var app = builder.Build();
