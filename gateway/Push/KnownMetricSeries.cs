@@ -19,7 +19,7 @@ internal sealed class KnownMetricSeries(Observability.GatewayMetrics metrics, IS
 
     internal static readonly string[] DropReasons = ["drop_oldest", "reset"];
 
-    internal static readonly string[] UpstreamResults = ["published", "invalid", "not_allowed", "rate_limited", "broker_unavailable"];
+    internal static readonly string[] UpstreamResults = ["published", "invalid", "not_allowed", "rate_limited", "broker_unavailable", "origin_not_allowed", "unsupported_media_type"];
 
     internal static readonly string[] WatchResults = ["changed", "unchanged", "not_modified", "announced", "deferred", "superseded", "gone", "backend_error", "error"];
 

@@ -30,7 +30,7 @@ internal sealed class UpstreamEndpoint(UpstreamPublisher publisher, Edge.RateLim
         // (docs/security.md, "HTTP upstream").
         if (!OriginPolicy.IsAllowed(http, options.CurrentValue, credentialed: true))
         {
-            publisher.Count(context.Route, "origin");
+            publisher.Count(context.Route, "origin_not_allowed");
             await WireErrors.WriteAsync(http, 403, "origin_not_allowed", "This Origin may not publish on this route.");
             return;
         }
