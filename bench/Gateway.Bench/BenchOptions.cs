@@ -34,6 +34,10 @@ internal sealed record BenchOptions
           --pollers N                       short pollers on each of a quiet and a busy subject (default 100)
           --poll-seconds S                  measured seconds, after a 5 s warm-up (default 30)
           --poll-rate R                     events/s published on the busy subject (default 20)
+        soak (hours of drop/resume churn, never part of "all"; the run's --timeout grows to fit unless given):
+          --soak-minutes M                  minutes of publishing while clients drop and resume (default 60)
+          --soak-clients N                  clients, split evenly over websocket, sse, longpolling, polling (default 200)
+          --soak-rate R                     events/s published throughout (default 10)
         peers (bench/peers.sh: the gateway against nchan, a Kestrel fan-out floor, nginx and bare YARP):
           --quick                           smoke-test sizes (about two minutes)
           --docs PATH                       also write the report there (bench/peers.sh: docs/benchmarks.md)
@@ -69,6 +73,13 @@ internal sealed record BenchOptions
 
     /// <summary>No new delivery for this long after the last publish ends a run: what is missing then is lost.</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary><c>soak</c>: how long events flow while clients drop and resume.</summary>
+    public TimeSpan SoakDuration { get; init; } = TimeSpan.FromMinutes(60);
+
+    public int SoakClients { get; init; } = 200;
+
+    public int SoakRate { get; init; } = 10;
 
     public int DrainClients { get; init; } = 1000;
 
@@ -118,6 +129,7 @@ internal sealed record BenchOptions
     public static bool TryParse(string[] args, out BenchOptions options, out string? error)
     {
         var o = new BenchOptions();
+        var timeoutGiven = false;
         string? gatewayDll = null, natsServer = null, results = null, docs = null, nginx = null, nchanModule = null, wrk = null, floorDll = null, yarpDll = null;
         error = null;
         options = o;
@@ -166,7 +178,8 @@ internal sealed record BenchOptions
                         o = o with { StallTimeout = TimeSpan.FromSeconds(Int(name, Next(), 1, 3600)) };
                         break;
                     case "--timeout":
-                        o = o with { Timeout = TimeSpan.FromSeconds(Int(name, Next(), 10, 86_400)) };
+                        o = o with { Timeout = TimeSpan.FromSeconds(Int(name, Next(), 10, 7 * 86_400)) };
+                        timeoutGiven = true;
                         break;
                     case "--drain-clients":
                         o = o with { DrainClients = Int(name, Next(), 4, 20_000) };
@@ -200,6 +213,15 @@ internal sealed record BenchOptions
                         break;
                     case "--poll-rate":
                         o = o with { PollEventRate = Int(name, Next(), 1, 10_000) };
+                        break;
+                    case "--soak-minutes":
+                        o = o with { SoakDuration = TimeSpan.FromMinutes(Int(name, Next(), 1, 7 * 24 * 60)) };
+                        break;
+                    case "--soak-clients":
+                        o = o with { SoakClients = Int(name, Next(), 4, 20_000) };
+                        break;
+                    case "--soak-rate":
+                        o = o with { SoakRate = Int(name, Next(), 1, 10_000) };
                         break;
                     case "--quick":
                         o = o with { Quick = true };
@@ -240,6 +262,11 @@ internal sealed record BenchOptions
         {
             error = ex.Message;
             return false;
+        }
+
+        if (!timeoutGiven && o.Scenarios.Contains(ScenarioKind.Soak))
+        {
+            o = o with { Timeout = o.Timeout + o.SoakDuration };
         }
 
         var root = FindRepositoryRoot();
@@ -284,8 +311,9 @@ internal sealed record BenchOptions
                 "notify" => [ScenarioKind.Notify],
                 "polling" => [ScenarioKind.Polling],
                 "peers" => [ScenarioKind.Peers],
+                "soak" => [ScenarioKind.Soak],
                 "all" => AllScenarios,
-                _ => throw new FormatException($"--scenario takes fanout, websocket, drain, storm, notify, polling, peers or all, not '{part}'."),
+                _ => throw new FormatException($"--scenario takes fanout, websocket, drain, storm, notify, polling, peers, soak or all, not '{part}'."),
             };
             result.AddRange(kinds.Where(k => !result.Contains(k)));
         }

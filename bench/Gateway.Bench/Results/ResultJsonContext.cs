@@ -12,4 +12,5 @@ namespace Gateway.Bench.Results;
 [JsonSerializable(typeof(NotifyResult))]
 [JsonSerializable(typeof(Polling.PollingResult))]
 [JsonSerializable(typeof(Peers.PeersResult))]
+[JsonSerializable(typeof(Soak.SoakResult))]
 internal sealed partial class ResultJsonContext : JsonSerializerContext;

@@ -23,4 +23,7 @@ internal enum ScenarioKind
 
     /// <summary>The gateway against nchan, a bare Kestrel fan-out floor, nginx and a bare YARP app (<c>bench/peers.sh</c>).</summary>
     Peers,
+
+    /// <summary>Hours of connect/drop/resume churn on every transport; memory and leftovers sampled (never in <c>all</c>).</summary>
+    Soak,
 }

@@ -28,6 +28,9 @@ internal static class ScenarioRunner
             case ScenarioKind.Polling:
                 var polling = await Polling.PollingScenario.RunAsync(options, cancellationToken);
                 return new(polling.Scenario, polling.StartedUtc, JsonSerializer.Serialize(polling, ResultJsonContext.Default.PollingResult), Polling.PollingTable.Render(polling), polling.Passed);
+            case ScenarioKind.Soak:
+                var soak = await Soak.SoakScenario.RunAsync(options, cancellationToken);
+                return new(soak.Scenario, soak.StartedUtc, JsonSerializer.Serialize(soak, ResultJsonContext.Default.SoakResult), Soak.SoakTable.Render(soak), soak.Passed);
             case ScenarioKind.Peers:
                 var peers = await Peers.PeersScenario.RunAsync(options, cancellationToken);
                 var markdown = Peers.PeersReport.Render(peers, options.Quick ? "bench/peers.sh --quick" : "bench/peers.sh");
