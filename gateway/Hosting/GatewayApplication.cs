@@ -5,6 +5,7 @@ using Gateway.Edge.Idempotency;
 using Gateway.Lifecycle;
 using Gateway.Management;
 using Gateway.Observability;
+using Gateway.Observability.Tracing;
 using Gateway.Push;
 using Gateway.Routing;
 using Gateway.Sessions;
@@ -35,6 +36,7 @@ public static class GatewayApplication
 
         builder.Services
             .AddGatewayObservability()
+            .AddGatewayTracing(builder.Configuration)
             .AddGatewayBroker()
             .AddGatewayRouting(builder.Configuration)
             .AddGatewayAuth(builder.Configuration)

@@ -13,7 +13,8 @@ internal static class RoutingServiceCollectionExtensions
         services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection("ReverseProxy"))
             .AddConfigFilter<PushConfigFilter>()
-            .AddTransforms(ForwardingTransforms.Apply);
+            .AddTransforms(ForwardingTransforms.Apply)
+            .ConfigureHttpClient((_, handler) => Observability.Tracing.ProxySpanPropagator.Apply(handler));
         return services;
     }
 }

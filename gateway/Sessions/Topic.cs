@@ -232,9 +232,15 @@ internal sealed partial class Topic : IAsyncDisposable
         _historyLock.Dispose();
     }
 
-    /// <summary>Appends one feed item and wakes the parked sessions. The feed's pump calls it; tests call it directly.</summary>
+    /// <summary>
+    /// Appends one feed item and wakes the parked sessions. The feed's pump calls it; tests call it directly. An event
+    /// with its publisher's trace context gets one delivery span over the append and the wake (docs/tracing.md).
+    /// </summary>
     internal void Append(FeedItem item)
     {
+        using var delivery = item is FeedEvent { Event: { TraceParent: { } traceParent } traced }
+            ? Observability.Tracing.GatewayTracing.StartDelivery(traceParent, Subject, traced.Sequence)
+            : null;
         ITopicWaiter[]? woken;
         int count;
         lock (_lock)
@@ -256,6 +262,7 @@ internal sealed partial class Topic : IAsyncDisposable
             woken = TakeWaiters(out count);
         }
 
+        delivery?.SetTag(Observability.Tracing.GatewayTracing.SubscribersTag, count);
         Wake(woken, count);
     }
 

@@ -185,6 +185,7 @@ internal sealed partial class JetStreamBroker(
             throw new BrokerUnavailableException("NATS is not connected.");
         }
 
+        using var span = Observability.Tracing.GatewayTracing.StartPublish(message.Subject);
         try
         {
             var headers = Nats.NatsHeadersReader.Create(message, time.GetUtcNow());
@@ -200,6 +201,7 @@ internal sealed partial class JetStreamBroker(
         catch (NatsJSPublishNoResponseException ex)
         {
             // No stream captures the subject: ours was deleted.
+            Observability.Tracing.GatewayTracing.Failed(span, ex);
             StreamMissing();
             throw new BrokerUnavailableException("No JetStream stream took the publish; the gateway recreates its stream.", ex);
         }
@@ -209,6 +211,7 @@ internal sealed partial class JetStreamBroker(
         }
         catch (Exception ex) when (ex is NatsException or NatsJSException or TimeoutException)
         {
+            Observability.Tracing.GatewayTracing.Failed(span, ex);
             throw new BrokerUnavailableException("JetStream did not acknowledge the publish: " + ex.Message, ex);
         }
     }

@@ -208,7 +208,7 @@ internal sealed partial class JetStreamSubjectFeed : ISubjectFeed
     }
 
     private static BrokerEvent ToEvent(INatsJSMsg<ReadOnlyMemory<byte>> msg, ulong seq) =>
-        new(seq, msg.Subject, Nats.NatsHeadersReader.EventType(msg.Headers), msg.Data.ToArray(), msg.Metadata?.Timestamp ?? DateTimeOffset.UtcNow);
+        new(seq, msg.Subject, Nats.NatsHeadersReader.EventType(msg.Headers), msg.Data.ToArray(), msg.Metadata?.Timestamp ?? DateTimeOffset.UtcNow, Nats.NatsHeadersReader.TraceParent(msg.Headers));
 
     /// <summary>
     /// An ephemeral, unacknowledged pull consumer filtered on the one subject. Not NATS.Net's ordered consumer: that sends

@@ -20,7 +20,8 @@ internal sealed class MemoryBroker(IOptions<BrokerOptions> options, TimeProvider
 
     public ValueTask PublishAsync(OutgoingMessage message, CancellationToken cancellationToken)
     {
-        GetLog(message.Subject).Append(message, time.GetUtcNow());
+        using var span = Observability.Tracing.GatewayTracing.StartPublish(message.Subject);
+        GetLog(message.Subject).Append(message, time.GetUtcNow(), Observability.Tracing.GatewayTracing.CurrentTraceParent());
         return ValueTask.CompletedTask;
     }
 

@@ -21,11 +21,11 @@ internal sealed class MemorySubjectLog(string subject, int capacity)
         }
     }
 
-    public void Append(OutgoingMessage message, DateTimeOffset now)
+    public void Append(OutgoingMessage message, DateTimeOffset now, string? traceParent)
     {
         lock (_lock)
         {
-            var e = new BrokerEvent(++_lastSequence, subject, GatewayHeaders.SanitizeEventType(message.EventType), message.Data.ToArray(), now);
+            var e = new BrokerEvent(++_lastSequence, subject, GatewayHeaders.SanitizeEventType(message.EventType), message.Data.ToArray(), now, traceParent);
             _events.Enqueue(e);
             if (_events.Count > capacity)
             {

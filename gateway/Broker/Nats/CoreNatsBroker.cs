@@ -17,12 +17,14 @@ internal sealed class CoreNatsBroker(NatsConnectionProvider provider, TimeProvid
             throw new BrokerUnavailableException("NATS is not connected.");
         }
 
+        using var span = Observability.Tracing.GatewayTracing.StartPublish(message.Subject);
         try
         {
             await provider.Connection.PublishAsync(message.Subject, message.Data, NatsHeadersReader.Create(message, time.GetUtcNow()), cancellationToken: cancellationToken);
         }
         catch (NatsException ex)
         {
+            Observability.Tracing.GatewayTracing.Failed(span, ex);
             throw new BrokerUnavailableException("NATS refused the publish.", ex);
         }
     }

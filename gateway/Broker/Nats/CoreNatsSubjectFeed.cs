@@ -121,7 +121,7 @@ internal sealed class CoreNatsSubjectFeed : ISubjectFeed
                     }
 
                     var now = _time.GetUtcNow();
-                    var e = new BrokerEvent(_sequence + 1, msg.Subject, NatsHeadersReader.EventType(msg.Headers), msg.Data.ToArray(), NatsHeadersReader.PublishedAt(msg.Headers) ?? now);
+                    var e = new BrokerEvent(_sequence + 1, msg.Subject, NatsHeadersReader.EventType(msg.Headers), msg.Data.ToArray(), NatsHeadersReader.PublishedAt(msg.Headers) ?? now, NatsHeadersReader.TraceParent(msg.Headers));
                     if (_channel.Writer.TryWrite(new FeedEvent(e)))
                     {
                         _sequence++;

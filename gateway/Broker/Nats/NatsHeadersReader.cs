@@ -1,3 +1,4 @@
+using Gateway.Observability.Tracing;
 using NATS.Client.Core;
 
 namespace Gateway.Broker.Nats;
@@ -14,12 +15,22 @@ internal static class NatsHeadersReader
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
             : null;
 
+    /// <summary>The publisher's <c>traceparent</c>; not even looked up while tracing is off.</summary>
+    public static string? TraceParent(NatsHeaders? headers) =>
+        headers is not null && GatewayTracing.Enabled && headers.TryGetValue(GatewayTracing.TraceParentHeader, out var v) ? v.ToString() : null;
+
+    /// <summary>The gateway's headers for a publish; <c>traceparent</c> only when an activity is current (tracing on).</summary>
     public static NatsHeaders Create(OutgoingMessage message, DateTimeOffset now)
     {
         var headers = new NatsHeaders { [GatewayHeaders.PublishedAt] = now.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (!string.IsNullOrEmpty(message.EventType))
         {
             headers[GatewayHeaders.EventType] = message.EventType;
+        }
+
+        if (GatewayTracing.CurrentTraceParent() is { } traceParent)
+        {
+            headers[GatewayTracing.TraceParentHeader] = traceParent;
         }
 
         return headers;
