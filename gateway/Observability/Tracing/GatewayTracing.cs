@@ -9,7 +9,7 @@ namespace Gateway.Observability.Tracing;
 /// </summary>
 internal static class GatewayTracing
 {
-    public const string SourceName = "Gateway.Push";
+    public const string SourceName = "Gateway.Events";
 
     /// <summary>The W3C Trace Context header, carried as a NATS message header of the same name.</summary>
     public const string TraceParentHeader = "traceparent";
