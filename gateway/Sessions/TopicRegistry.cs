@@ -14,52 +14,28 @@ internal sealed class TopicRegistry(
     Observability.GatewayMetrics metrics,
     ILoggerFactory loggerFactory) : IAsyncDisposable
 {
-    private readonly Lock _lock = new();
-    private readonly Dictionary<string, Entry> _topics = new(StringComparer.Ordinal);
-    private readonly List<Entry> _retired = [];
+    private readonly Utilities.SharedTable<Entry> _table = new(time);
     private readonly ILogger _logger = loggerFactory.CreateLogger<Topic>();
     private readonly ReplayBudget _budget = new(options.Value.ReplayTotalBytes);
 
     /// <summary>Replay memory held by every topic of the instance.</summary>
     public ReplayBudget Budget => _budget;
 
-    public int Count
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _topics.Count;
-            }
-        }
-    }
+    public int Count => _table.Count;
 
     /// <summary>Takes a reference on the subject's topic, opening the broker subscription if needed.</summary>
     public async ValueTask<Topic> AcquireAsync(string subject, CancellationToken cancellationToken)
     {
-        Entry entry;
-        lock (_lock)
+        var entry = _table.Acquire(subject, (Registry: this, Max: options.Value.MaxTopics), static (subject, others, state) =>
         {
-            if (!_topics.TryGetValue(subject, out entry!) || entry.IsFaulted)
+            if (others >= state.Max)
             {
-                if (entry is not null)
-                {
-                    _topics.Remove(subject);
-                    _retired.Add(entry);
-                }
-
-                if (_topics.Count >= options.Value.MaxTopics)
-                {
-                    // Every topic is a broker subscription and a buffer: their number is capped like sessions are.
-                    throw new BrokerUnavailableException($"This instance already follows {_topics.Count} subjects (Gateway:Broker:MaxTopics).");
-                }
-
-                entry = new Entry(OpenAsync(subject));
-                _topics[subject] = entry;
+                // Every topic is a broker subscription and a buffer: their number is capped like sessions are.
+                throw new BrokerUnavailableException($"This instance already follows {others} subjects (Gateway:Broker:MaxTopics).");
             }
 
-            entry.References++;
-        }
+            return new Entry(subject, state.Registry.OpenAsync(subject));
+        }, static e => !e.IsFaulted);
 
         try
         {
@@ -67,15 +43,7 @@ internal sealed class TopicRegistry(
         }
         catch
         {
-            lock (_lock)
-            {
-                entry.References--;
-                if (entry.Topic.IsFaulted && _topics.TryGetValue(subject, out var current) && current == entry)
-                {
-                    _topics.Remove(subject);
-                }
-            }
-
+            _table.Release(entry, dropIfCurrent: entry.Topic.IsFaulted);
             throw;
         }
     }
@@ -83,104 +51,37 @@ internal sealed class TopicRegistry(
     /// <summary>Takes a reference on the subject's topic only if it is open and healthy now; never opens one.</summary>
     public bool TryAcquireOpen(string subject, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Topic? topic)
     {
-        lock (_lock)
+        if (_table.TryAcquire(subject, static e => e.Topic.IsCompletedSuccessfully && !e.IsFaulted, out var entry))
         {
-            if (_topics.TryGetValue(subject, out var entry) && entry.Topic.IsCompletedSuccessfully && !entry.IsFaulted)
-            {
-                entry.References++;
-                topic = entry.Topic.Result;
-                return true;
-            }
+            topic = entry.Topic.Result;
+            return true;
         }
 
         topic = null;
         return false;
     }
 
-    public void Release(Topic topic)
-    {
-        lock (_lock)
-        {
-            if (_topics.TryGetValue(topic.Subject, out var entry) && entry.Topic.IsCompletedSuccessfully && entry.Topic.Result == topic)
-            {
-                entry.References--;
-                entry.ReleasedAt = time.GetTimestamp();
-                return;
-            }
-
-            foreach (var retired in _retired)
-            {
-                if (retired.Topic.IsCompletedSuccessfully && retired.Topic.Result == topic)
-                {
-                    retired.References--;
-                    return;
-                }
-            }
-        }
-    }
+    public void Release(Topic topic) =>
+        _table.Release(topic.Subject, e => e.Topic.IsCompletedSuccessfully && e.Topic.Result == topic);
 
     /// <summary>Closes topics nobody used for the linger time, and failed ones nobody holds. Called by the sweep.</summary>
     public async Task SweepAsync()
     {
-        List<Topic>? close = null;
         var linger = options.Value.TopicLinger;
-        lock (_lock)
+        var done = _table.Sweep(e => e.Topic.IsCompleted && (e.IsFaulted || time.GetElapsedTime(e.ReleasedAt) >= linger));
+        metrics.BrokerSubscriptions.Set(_table.Count);
+        foreach (var entry in done ?? [])
         {
-            List<string>? expired = null;
-            foreach (var (subject, entry) in _topics)
+            if (entry.Topic.IsCompletedSuccessfully)
             {
-                if (entry.References == 0 && entry.Topic.IsCompleted &&
-                    (entry.IsFaulted || time.GetElapsedTime(entry.ReleasedAt) >= linger))
-                {
-                    (expired ??= []).Add(subject);
-                    _retired.Add(entry);
-                }
-            }
-
-            if (expired is not null)
-            {
-                foreach (var subject in expired)
-                {
-                    _topics.Remove(subject);
-                }
-            }
-
-            for (var i = _retired.Count - 1; i >= 0; i--)
-            {
-                var entry = _retired[i];
-                if (entry.References <= 0 && entry.Topic.IsCompleted)
-                {
-                    _retired.RemoveAt(i);
-                    if (entry.Topic.IsCompletedSuccessfully)
-                    {
-                        (close ??= []).Add(entry.Topic.Result);
-                    }
-                }
-            }
-
-            metrics.BrokerSubscriptions.Set(_topics.Count);
-        }
-
-        if (close is not null)
-        {
-            foreach (var topic in close)
-            {
-                await topic.DisposeAsync();
+                await entry.Topic.Result.DisposeAsync();
             }
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        List<Entry> all;
-        lock (_lock)
-        {
-            all = [.. _topics.Values, .. _retired];
-            _topics.Clear();
-            _retired.Clear();
-        }
-
-        foreach (var entry in all)
+        foreach (var entry in _table.TakeAll())
         {
             if (entry.Topic.IsCompletedSuccessfully)
             {
@@ -199,13 +100,9 @@ internal sealed class TopicRegistry(
         return topic;
     }
 
-    private sealed class Entry(Task<Topic> topic)
+    private sealed class Entry(string subject, Task<Topic> topic) : Utilities.SharedEntry(subject)
     {
         public Task<Topic> Topic { get; } = topic;
-
-        public int References { get; set; }
-
-        public long ReleasedAt { get; set; }
 
         public bool IsFaulted => Topic.IsFaulted || Topic.IsCanceled || (Topic.IsCompletedSuccessfully && Topic.Result.Faulted);
     }

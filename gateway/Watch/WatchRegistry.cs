@@ -22,23 +22,13 @@ internal sealed class WatchRegistry(
 {
     public const string HttpClientName = "gateway-watch";
 
-    private readonly Lock _lock = new();
-    private readonly Dictionary<string, Entry> _watches = new(StringComparer.Ordinal);
+    private readonly Utilities.SharedTable<Entry> _table = new(time);
     private readonly ILogger _logger = loggers.CreateLogger<ResourceWatcher>();
 
     /// <summary>How long a resource that answered 404 or 410 stays unpolled: ten intervals, at least 30 s.</summary>
     public static TimeSpan AbsenceTime(TimeSpan interval) => TimeSpan.FromTicks(Math.Max(interval.Ticks * 10, TimeSpan.FromSeconds(30).Ticks));
 
-    public int Count
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _watches.Count;
-            }
-        }
-    }
+    public int Count => _table.Count;
 
     /// <summary>Registers interest in the route's watched resource for these route values; dispose to release.</summary>
     public IDisposable? Acquire(PushRoute route, string subject, Func<string, string?> routeValues)
@@ -48,29 +38,14 @@ internal sealed class WatchRegistry(
             return null;
         }
 
-        lock (_lock)
-        {
-            if (!_watches.TryGetValue(subject, out var entry))
-            {
-                var watcher = new ResourceWatcher(new WatchedResource(route.RouteId, route.ClusterId, subject, path, route.WatchInterval),
-                    lease, baselines, broker, proxy, httpFactory.CreateClient(HttpClientName), metrics, time, _logger);
-                entry = new Entry(watcher);
-                _watches[subject] = entry;
-                Start(entry);
-            }
-
-            entry.References++;
-            return new Release(this, subject);
-        }
+        var entry = _table.Acquire(subject, (Registry: this, Route: route, Path: path), static (subject, _, state) => state.Registry.StartWatching(subject, state.Route, state.Path), static _ => true);
+        return new Release(_table, entry);
     }
 
     /// <summary>Whether the watcher of a subject runs now (false while a gone resource is left alone). For tests.</summary>
     public bool IsPolling(string subject)
     {
-        lock (_lock)
-        {
-            return _watches.TryGetValue(subject, out var entry) && !entry.Task.IsCompleted;
-        }
+        return _table.TryPeek(subject, out var entry) && !entry.Task.IsCompleted;
     }
 
     /// <summary>
@@ -79,24 +54,20 @@ internal sealed class WatchRegistry(
     /// </summary>
     public void Sweep()
     {
-        List<Entry>? stop = null;
-        lock (_lock)
-        {
-            foreach (var (subject, entry) in _watches.ToList())
+        var stop = _table.Sweep(
+            entry =>
             {
                 var interval = entry.Watcher.Resource.Interval;
-                if (entry.References == 0 && time.GetElapsedTime(entry.ReleasedAt) > interval * 3 &&
-                    (entry.GoneAt == 0 || time.GetElapsedTime(entry.GoneAt) > AbsenceTime(interval)))
-                {
-                    _watches.Remove(subject);
-                    (stop ??= []).Add(entry);
-                }
-                else if (entry.References > 0 && entry.GoneAt != 0 && entry.Task.IsCompleted && time.GetElapsedTime(entry.GoneAt) > AbsenceTime(interval))
+                return time.GetElapsedTime(entry.ReleasedAt) > interval * 3 &&
+                    (entry.GoneAt == 0 || time.GetElapsedTime(entry.GoneAt) > AbsenceTime(interval));
+            },
+            entry =>
+            {
+                if (entry.GoneAt != 0 && entry.Task.IsCompleted && time.GetElapsedTime(entry.GoneAt) > AbsenceTime(entry.Watcher.Resource.Interval))
                 {
                     Start(entry);
                 }
-            }
-        }
+            });
 
         foreach (var entry in stop ?? [])
         {
@@ -108,14 +79,7 @@ internal sealed class WatchRegistry(
 
     public async ValueTask DisposeAsync()
     {
-        List<Entry> all;
-        lock (_lock)
-        {
-            all = [.. _watches.Values];
-            _watches.Clear();
-        }
-
-        foreach (var entry in all)
+        foreach (var entry in _table.TakeAll())
         {
             await entry.Stop.CancelAsync();
             await entry.Task;
@@ -154,7 +118,19 @@ internal sealed class WatchRegistry(
         return true;
     }
 
-    /// <summary>Runs the watcher; when it ends because the resource is gone, the entry remembers when (under the lock).</summary>
+    private Entry StartWatching(string subject, PushRoute route, string path)
+    {
+        var watcher = new ResourceWatcher(new WatchedResource(route.RouteId, route.ClusterId, subject, path, route.WatchInterval),
+            lease, baselines, broker, proxy, httpFactory.CreateClient(HttpClientName), metrics, time, _logger);
+        var entry = new Entry(subject, watcher);
+        Start(entry);
+        return entry;
+    }
+
+    /// <summary>
+    /// Runs the watcher (under the table's lock: at its first acquire, or from the sweep once a gone resource's absence is
+    /// over); when it ends because the resource is gone, the entry remembers when.
+    /// </summary>
     private void Start(Entry entry)
     {
         entry.GoneAt = 0;
@@ -166,42 +142,29 @@ internal sealed class WatchRegistry(
         await Task.Yield();
         if (await entry.Watcher.RunAsync(entry.Stop.Token) == WatchEnd.Gone)
         {
-            lock (_lock)
-            {
-                entry.GoneAt = time.GetTimestamp();
-            }
+            entry.GoneAt = time.GetTimestamp();
         }
     }
 
-    private void Unref(string subject)
+    private sealed class Entry(string subject, ResourceWatcher watcher) : Utilities.SharedEntry(subject)
     {
-        lock (_lock)
-        {
-            if (_watches.TryGetValue(subject, out var entry))
-            {
-                entry.References--;
-                entry.ReleasedAt = time.GetTimestamp();
-            }
-        }
-    }
+        private long _goneAt;
 
-    private sealed class Entry(ResourceWatcher watcher)
-    {
         public ResourceWatcher Watcher { get; } = watcher;
 
         public CancellationTokenSource Stop { get; } = new();
 
         public Task Task { get; set; } = Task.CompletedTask;
 
-        public int References { get; set; }
-
-        public long ReleasedAt { get; set; }
-
-        /// <summary>When the backend said the resource is gone (a timestamp; 0 = not gone).</summary>
-        public long GoneAt { get; set; }
+        /// <summary>When the backend said the resource is gone (a timestamp; 0 = not gone). Written by the watcher's task.</summary>
+        public long GoneAt
+        {
+            get => Volatile.Read(ref _goneAt);
+            set => Volatile.Write(ref _goneAt, value);
+        }
     }
 
-    private sealed class Release(WatchRegistry registry, string subject) : IDisposable
+    private sealed class Release(Utilities.SharedTable<Entry> table, Entry entry) : IDisposable
     {
         private int _done;
 
@@ -209,7 +172,7 @@ internal sealed class WatchRegistry(
         {
             if (Interlocked.Exchange(ref _done, 1) == 0)
             {
-                registry.Unref(subject);
+                table.Release(entry);
             }
         }
     }
