@@ -8,7 +8,7 @@ internal sealed record BenchOptions
 {
     public const string Usage = """
         usage: Gateway.Bench [options]
-          --scenario NAME[,NAME...]         fanout, websocket, drain, storm, notify, polling, peers or all (default all: all but peers)
+          --scenario NAME[,NAME...]         fanout, websocket, longpolling, drain, storm, notify, polling, peers or all (default all: all but peers and longpolling)
           --subscribers N                   subscribers on one subject (default 1000)
           --events M                        events published per variant (default 2000)
           --rate R                          target publish rate of the paced variant, events/s (default 500)
@@ -306,6 +306,7 @@ internal sealed record BenchOptions
             {
                 "fanout" or "sse" => [ScenarioKind.Fanout],
                 "websocket" or "ws" => [ScenarioKind.WebSocket],
+                "longpolling" or "lp" => [ScenarioKind.LongPolling],
                 "drain" => [ScenarioKind.Drain],
                 "storm" => [ScenarioKind.Storm],
                 "notify" => [ScenarioKind.Notify],

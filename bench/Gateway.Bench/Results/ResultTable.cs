@@ -41,6 +41,14 @@ internal static class ResultTable
         b.Append(CultureInfo.InvariantCulture,
             $"| {r.Transport} | {Mb(m.RssBeforeConnectKb)} | {Mb(m.RssIdleConnectedKb)} | {Mb(m.RssPeakSampledKb)} | {Mb(m.RssHighWaterKb)} | {F(m.KbPerIdleSession, 1)} KB |\n\n");
 
+        if (r.Nats is { } n)
+        {
+            b.Append(CultureInfo.InvariantCulture,
+                $"nats-server (/connz, /jsz): the gateway's subscriptions {n.Before.GatewaySubscriptions} before the clients, {n.Idle.GatewaySubscriptions} with N idle sessions; " +
+                $"JetStream consumers {n.Before.Consumers} -> {n.Idle.Consumers}; after the runs JetStream stores {n.After.StoredMessages} messages in {n.After.StoredBytes} bytes " +
+                $"({F(n.After.StoredMessages > 0 ? (double)n.After.StoredBytes / n.After.StoredMessages : 0, 0)} B per message).\n\n");
+        }
+
         b.Append(CultureInfo.InvariantCulture, $"Gateway sessions closed (by reason): {Pairs(r.GatewaySessionsClosed)}; events dropped: {Pairs(r.GatewayEventsDropped)}; " +
             $"history reads (sessions behind the replay buffer): {Pairs(r.GatewayHistoryReads)}; warnings/errors logged: {r.GatewayProblemCount}.\n");
         b.Append(r.Lossless

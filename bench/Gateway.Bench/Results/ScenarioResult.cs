@@ -21,6 +21,9 @@ internal sealed record ScenarioResult
 
     public required MemoryResult Memory { get; init; }
 
+    /// <summary>What nats-server held for the gateway (monitoring endpoint) before the clients, with them idle, after the runs.</summary>
+    public NatsResult? Nats { get; init; }
+
     /// <summary><c>gateway_sessions_closed_total</c> of the bench route by reason (slow consumers show here).</summary>
     public required IReadOnlyDictionary<string, double> GatewaySessionsClosed { get; init; }
 

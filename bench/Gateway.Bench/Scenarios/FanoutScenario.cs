@@ -26,8 +26,12 @@ internal static class FanoutScenario
         var started = DateTimeOffset.UtcNow;
         var wall = Stopwatch.StartNew();
         var load = MachineInfo.LoadAverage();
-        var name = kind == ScenarioKind.Fanout ? "fanout" : "websocket";
-        var transport = kind == ScenarioKind.Fanout ? "sse" : "websocket";
+        var (name, transport) = kind switch
+        {
+            ScenarioKind.Fanout => ("fanout", "sse"),
+            ScenarioKind.LongPolling => ("longpolling", "longpolling"),
+            _ => ("websocket", "websocket"),
+        };
         Progress(name, $"N={options.Subscribers} M={options.Events} rate={options.Rate}/s variants={string.Join(',', options.Variants)}");
 
         await using var nats = await NatsServerProcess.LaunchAsync(options.NatsServer, cancellationToken);
@@ -37,6 +41,7 @@ internal static class FanoutScenario
         await using var publisher = await EventPublisher.ConnectAsync(nats.Url);
         await using var rss = new RssSampler(gateway.Pid);
         var cpu = new CpuMeter(nats.Process, gateway.Process);
+        using var monitor = new NatsMonitor(nats.MonitorUrl);
         var run = 0;
 
         // Warm-up on another subject: JIT both processes' hot paths, open the gateway's NATS consumer machinery.
@@ -62,6 +67,7 @@ internal static class FanoutScenario
         Progress(name, $"baseline: {options.Subscribers} core-NATS subscriptions on {BaselineSubject} over {Math.Min(options.BaselineConnections, options.Subscribers)} connections, warmed up");
 
         var before = await rss.SettledKbAsync(5, cancellationToken);
+        var natsBefore = await monitor.ReadAsync(cancellationToken);
         await using var group = CreateGatewayGroup(kind, gateway, Subject, options.Subscribers, options);
         var connect = Stopwatch.StartNew();
         await group.ConnectAsync(cancellationToken);
@@ -69,6 +75,8 @@ internal static class FanoutScenario
         Progress(name, $"gateway: {options.Subscribers} {transport} sessions on /bench/fan/events active after {connect.Elapsed.TotalSeconds:F1} s");
         await Task.Delay(IdleSettle, cancellationToken);
         var idle = await rss.SettledKbAsync(5, cancellationToken);
+        var natsIdle = await monitor.ReadAsync(cancellationToken);
+        Progress(name, $"nats: gateway subscriptions {natsBefore.GatewaySubscriptions} -> {natsIdle.GatewaySubscriptions}, JetStream consumers {natsBefore.Consumers} -> {natsIdle.Consumers} with {options.Subscribers} idle sessions; RSS {before} -> {idle} KB");
 
         foreach (var variant in options.Variants)
         {
@@ -80,6 +88,7 @@ internal static class FanoutScenario
         }
 
         EnsureRunning(gateway);
+        var natsAfter = await monitor.ReadAsync(cancellationToken);
         var memory = new MemoryResult(before, idle, rss.PeakKb, ProcessMemory.PeakRssKb(gateway.Pid), options.Subscribers);
         var routeFilter = new Dictionary<string, string> { ["route"] = "bench", ["transport"] = transport };
         var closed = await metrics.ByLabelAsync("gateway_sessions_closed_total", "reason", routeFilter, cancellationToken);
@@ -113,6 +122,7 @@ internal static class FanoutScenario
             Runs = runs,
             Ratios = Ratios(runs),
             Memory = memory,
+            Nats = new NatsResult(natsBefore, natsIdle, natsAfter),
             GatewaySessionsClosed = closed,
             GatewayEventsDropped = dropped,
             GatewayHistoryReads = history,
@@ -144,19 +154,29 @@ internal static class FanoutScenario
             Timeout = Timeout.InfiniteTimeSpan,
         };
         var sse = new Uri(gateway.PublicUrl, $"/bench/{topic}/events");
+        if (kind == ScenarioKind.LongPolling)
+        {
+            return new GatewaySubscriberGroup("gateway-longpolling", [.. Enumerable.Range(0, count).Select(_ => new LongPollSubscriber(http, sse, stats))], stats, options.ConnectConcurrency, http);
+        }
+
         return new GatewaySubscriberGroup("gateway-sse", [.. Enumerable.Range(0, count).Select(_ => new SseSubscriber(http, sse, stats))], stats, options.ConnectConcurrency, http);
     }
 
     private static async Task WaitForSessionsAsync(GatewayMetrics metrics, string transport, int expected, CancellationToken cancellationToken)
     {
-        var labels = new Dictionary<string, string> { ["route"] = "bench", ["transport"] = transport };
+        // A held long poll is not a session: the gateway counts it as a poll in flight (all bench clients are one client key).
+        var (metric, labels) = transport == "longpolling"
+            ? ("gateway_client_requests_in_flight", new Dictionary<string, string> { ["policy"] = "poll" })
+            : ("gateway_sessions_active", new Dictionary<string, string> { ["route"] = "bench", ["transport"] = transport });
         var waited = Stopwatch.StartNew();
         double active;
-        while ((active = await metrics.SumAsync("gateway_sessions_active", labels, cancellationToken)) != expected)
+        // A long poller is between two polls for a moment after each answer: 2 % of them may be uncounted at any time.
+        var slack = transport == "longpolling" ? expected / 50 : 0;
+        while (Math.Abs((active = await metrics.SumAsync(metric, labels, cancellationToken)) - expected) > slack)
         {
             if (waited.Elapsed > SessionsTimeout)
             {
-                throw new TimeoutException($"gateway_sessions_active{{route=\"bench\",transport=\"{transport}\"}} is {active}, not {expected}, after {SessionsTimeout.TotalSeconds:0} s.");
+                throw new TimeoutException($"{metric} ({transport}) is {active}, not {expected}, after {SessionsTimeout.TotalSeconds:0} s.");
             }
 
             await Task.Delay(100, cancellationToken);

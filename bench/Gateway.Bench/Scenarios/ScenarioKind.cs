@@ -9,6 +9,9 @@ internal enum ScenarioKind
 
     WebSocket,
 
+    /// <summary>Long polling (held <c>wait=30</c> polls back to back): idle memory per held poll and delivery cost.</summary>
+    LongPolling,
+
     /// <summary>Two instances; one drains while clients of all four transports move to the other by cursor.</summary>
     Drain,
 
