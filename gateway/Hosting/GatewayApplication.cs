@@ -4,6 +4,7 @@ using Gateway.Edge;
 using Gateway.Edge.Idempotency;
 using Gateway.Lifecycle;
 using Gateway.Management;
+using Gateway.Multiplexing;
 using Gateway.Observability;
 using Gateway.Observability.Tracing;
 using Gateway.Push;
@@ -43,6 +44,7 @@ public static class GatewayApplication
             .AddGatewaySessions()
             .AddGatewayTransports()
             .AddGatewayPush()
+            .AddGatewayMultiplexing()
             .AddGatewayWatch()
             .AddGatewayEdge()
             .AddGatewayLifecycle()
@@ -57,6 +59,7 @@ public static class GatewayApplication
         app.UseGatewayManagement();
         app.UseGatewayEdge();
         app.UsePush();
+        app.MapStreams();
         app.MapReverseProxy(proxy =>
         {
             proxy.UseProxyMetrics();

@@ -47,6 +47,14 @@ internal sealed class GatewayMetrics
         ClientRequestsInFlight.WithLabels("poll");
         ClientRequestsInFlight.WithLabels("negotiate");
 
+        SubscriptionsActive = f.CreateGauge("gateway_subscriptions_active", "Subscriptions open now on multiplexed streams, by route.", "route");
+        SubscriptionsRefused = f.CreateCounter("gateway_subscriptions_refused_total", "Subscriptions on multiplexed streams refused, by route (none: no push route has the path) and reason.", "route", "reason");
+        MultiplexedConnections = f.CreateGauge("gateway_multiplexed_connections_active", "Multiplexed stream connections open now (WebSocket, SSE), by transport.", "transport");
+        foreach (var transport in (string[])["websocket", "sse"])
+        {
+            MultiplexedConnections.WithLabels(transport);
+        }
+
         UpstreamMessages = f.CreateCounter("gateway_upstream_messages_total", "Client-to-server messages, by result.", "route", "result");
         Published = f.CreateCounter("gateway_published_total", "Events the gateway published itself, by source.", "source", "result");
 
@@ -126,6 +134,12 @@ internal sealed class GatewayMetrics
     public Counter Fallbacks { get; }
 
     public Counter ConnectsRejected { get; }
+
+    public Gauge SubscriptionsActive { get; }
+
+    public Counter SubscriptionsRefused { get; }
+
+    public Gauge MultiplexedConnections { get; }
 
     public Counter UpstreamMessages { get; }
 

@@ -18,4 +18,10 @@ internal static class TransportOffer
 
         return result;
     }
+
+    /// <summary>Every transport in the gateway's default order, minus any switched off host-wide.</summary>
+    public static List<string> All(PushOptions push) =>
+        [.. ((TransportKind[])[TransportKind.WebSocket, TransportKind.Sse, TransportKind.LongPolling, TransportKind.Polling])
+            .Where(t => !push.DisabledTransports.Any(d => TransportNames.TryParse(d, out var off) && off == t))
+            .Select(t => t.Name())];
 }

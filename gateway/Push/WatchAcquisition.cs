@@ -8,5 +8,5 @@ internal sealed class WatchAcquisition(WatchRegistry watches)
 {
     /// <summary>The hold on the request's watch (none when the route watches nothing); dispose when the session ends.</summary>
     public IDisposable? Acquire(PushContext context) =>
-        watches.Acquire(context.Route, context.Subject, name => context.Http.GetRouteValue(name)?.ToString());
+        watches.Acquire(context.Route, context.Subject, context.RouteValue);
 }

@@ -8,6 +8,16 @@ internal sealed record PushContext(HttpContext Http, PushRoute Route, RouteConfi
     /// <summary>The <c>HttpContext.Items</c> key the push endpoint sets on requests it answered (the edge skips them).</summary>
     public const string HandledItem = "gw.push";
 
+    /// <summary>
+    /// The route values of a subscription on a multiplexed stream, whose path is not the request's (docs/protocol.md); null
+    /// for a single-route request, whose route values are the request's own.
+    /// </summary>
+    public RouteValueDictionary? Values { get; init; }
+
+    /// <summary>One route value of this push request or subscription.</summary>
+    public string? RouteValue(string name) =>
+        Values is { } values ? (values.TryGetValue(name, out var v) ? v?.ToString() : null) : Http.GetRouteValue(name)?.ToString();
+
     /// <summary>The client key limits are kept by (set by admission).</summary>
     public string? ClientKey { get; set; }
 

@@ -9,6 +9,7 @@ internal static class RoutingServiceCollectionExtensions
         services.AddOptions<PushOptions>().BindConfiguration(PushOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<PushRouteTable>();
         services.TryAddSingleton<EdgeSettingsTable>();
+        services.TryAddSingleton<PushPathResolver>();
         services.AddSingleton<Yarp.ReverseProxy.Configuration.IConfigChangeListener, ConfigReloadListener>();
         services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection("ReverseProxy"))

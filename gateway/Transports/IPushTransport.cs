@@ -53,6 +53,19 @@ internal interface IClientMessages
     ValueTask<ClientMessageResult> PublishAsync(string? eventType, ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// Messages on a multiplexed WebSocket (docs/protocol.md "One connection, many subscriptions"): every one names its path.
+/// Subscribe and unsubscribe are answered by the stream itself; an error result is sent as an error frame for the path.
+/// </summary>
+internal interface ISubscriptionMessages : IClientMessages
+{
+    ValueTask<ClientMessageResult> SubscribeAsync(string path, string? cursor, CancellationToken cancellationToken);
+
+    ValueTask<ClientMessageResult> UnsubscribeAsync(string path, CancellationToken cancellationToken);
+
+    ValueTask<ClientMessageResult> PublishAsync(string path, string? eventType, ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+}
+
 /// <summary>The answer to a client message: success, or an error code and message for the error frame.</summary>
 internal readonly record struct ClientMessageResult(string? Error, string? Message)
 {

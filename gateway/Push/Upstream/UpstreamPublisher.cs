@@ -15,7 +15,7 @@ internal sealed class UpstreamPublisher(IEventBroker broker, Observability.Gatew
             return new UpstreamOutcome(null, "upstream_not_allowed", "This route does not accept client messages.");
         }
 
-        if (!route.Upstream.TryFill(name => context.Http.GetRouteValue(name)?.ToString(), out var subject, out var bad))
+        if (!route.Upstream.TryFill(context.RouteValue, out var subject, out var bad))
         {
             Count(route, "invalid");
             return new UpstreamOutcome(null, "invalid_route_value", $"Route value '{bad}' must match ^[A-Za-z0-9_-]{{1,128}}$.");

@@ -30,7 +30,7 @@ internal sealed class SseTransport : IPushTransport
         await new SseWriter(http).WriteReconnectAsync(reason, retryAfter, http.RequestAborted);
     }
 
-    private static void StartStream(HttpContext http, TimeSpan retry)
+    internal static void StartStream(HttpContext http, TimeSpan retry)
     {
         var response = http.Response;
         response.StatusCode = StatusCodes.Status200OK;

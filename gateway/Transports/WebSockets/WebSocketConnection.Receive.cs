@@ -108,7 +108,7 @@ internal sealed partial class WebSocketConnection
 
     private async Task<string?> HandleMessageAsync(ReadOnlyMemory<byte> message, CancellationToken ct)
     {
-        string? type = null, reference = null, eventType = null;
+        string? type = null, reference = null, eventType = null, path = null, cursor = null;
         ReadOnlyMemory<byte>? data = null;
         try
         {
@@ -139,6 +139,12 @@ internal sealed partial class WebSocketConnection
                     case "data":
                         data = System.Text.Encoding.UTF8.GetBytes(p.Value.GetRawText());
                         break;
+                    case "path" when p.Value.ValueKind == JsonValueKind.String:
+                        path = p.Value.GetString();
+                        break;
+                    case "cursor" when p.Value.ValueKind == JsonValueKind.String:
+                        cursor = p.Value.GetString();
+                        break;
                 }
             }
         }
@@ -147,6 +153,9 @@ internal sealed partial class WebSocketConnection
             return await ErrorAsync("invalid_json", "The message is not valid JSON.", null, ct);
         }
 
+        // A multiplexed stream names the subscription every message is for (docs/protocol.md); its subscribe and unsubscribe
+        // are answered by the stream itself (subscribed, unsubscribed, or an error frame for that path).
+        var subscriptions = _messages as ISubscriptionMessages;
         switch (type)
         {
             case "ping":
@@ -154,24 +163,46 @@ internal sealed partial class WebSocketConnection
                 return null;
             case "publish":
                 break;
+            case "subscribe" or "unsubscribe" when subscriptions is not null:
+                if (string.IsNullOrEmpty(path))
+                {
+                    return await ErrorAsync("missing_path", $"A {type} needs a \"path\".", reference, null, ct);
+                }
+
+                var answered = type == "subscribe"
+                    ? await subscriptions.SubscribeAsync(path, cursor, ct)
+                    : await subscriptions.UnsubscribeAsync(path, ct);
+                return answered.Error is null ? null : await ErrorAsync(answered.Error, answered.Message!, reference, path, ct);
             default:
-                return await ErrorAsync("unknown_type", "Supported message types: publish, ping.", reference, ct);
+                return await ErrorAsync("unknown_type", subscriptions is null ? "Supported message types: publish, ping." : "Supported message types: subscribe, unsubscribe, publish, ping.", reference, path, ct);
         }
 
         if (data is null)
         {
-            return await ErrorAsync("missing_data", "A publish needs a \"data\" field.", reference, ct);
+            return await ErrorAsync("missing_data", "A publish needs a \"data\" field.", reference, path, ct);
         }
 
-        var outcome = await _messages.PublishAsync(eventType, data.Value, ct);
+        if (subscriptions is not null && string.IsNullOrEmpty(path))
+        {
+            return await ErrorAsync("missing_path", "A publish on a multiplexed stream needs a \"path\".", reference, null, ct);
+        }
+
+        var outcome = subscriptions is not null
+            ? await subscriptions.PublishAsync(path!, eventType, data.Value, ct)
+            : await _messages.PublishAsync(eventType, data.Value, ct);
         if (outcome.Error is not null)
         {
-            return await ErrorAsync(outcome.Error, outcome.Message!, reference, ct);
+            return await ErrorAsync(outcome.Error, outcome.Message!, reference, path, ct);
         }
 
         await SendAsync(WebSocketFrames.Frame(w =>
         {
             w.WriteString("type", "ack");
+            if (path is not null && subscriptions is not null)
+            {
+                w.WriteString("path", path);
+            }
+
             if (reference is not null)
             {
                 w.WriteString("ref", reference);
@@ -180,10 +211,13 @@ internal sealed partial class WebSocketConnection
         return null;
     }
 
-    private async Task<string> ErrorAsync(string error, string message, string? reference, CancellationToken ct)
+    private async Task<string> ErrorAsync(string error, string message, string? reference, CancellationToken ct) =>
+        await ErrorAsync(error, message, reference, null, ct);
+
+    private async Task<string> ErrorAsync(string error, string message, string? reference, string? path, CancellationToken ct)
     {
         WebSocketTransport.Log.ClientError(_logger, error);
-        await SendAsync(WebSocketFrames.Error(error, message, reference), ct);
+        await SendAsync(WebSocketFrames.Error(error, message, reference, _messages is ISubscriptionMessages ? path : null), ct);
         return error;
     }
 }

@@ -40,7 +40,14 @@ internal sealed partial class WebSocketConnection : ISessionWriter, ITransportCo
 
     public TimeSpan Wait => TimeSpan.Zero;
 
-    public async ValueTask WriteEventsAsync(IReadOnlyList<EventEntry> events, Cursor cursor, CancellationToken cancellationToken)
+    public ValueTask WriteEventsAsync(IReadOnlyList<EventEntry> events, Cursor cursor, CancellationToken cancellationToken) =>
+        WriteEventsAsync(null, events, cancellationToken);
+
+    /// <summary>
+    /// Writes event frames; with a <paramref name="prefix"/> (<c>{"path":"...",</c> on a multiplexed stream) each frame is the
+    /// prefix followed by the event's shared JSON without its opening brace, so the shared encoding is still made once.
+    /// </summary>
+    public async ValueTask WriteEventsAsync(byte[]? prefix, IReadOnlyList<EventEntry> events, CancellationToken cancellationToken)
     {
         await _send.WaitAsync(cancellationToken);
         try
@@ -49,7 +56,7 @@ internal sealed partial class WebSocketConnection : ISessionWriter, ITransportCo
             {
                 for (var i = 0; i < events.Count; i++)
                 {
-                    await _socket.SendAsync(events[i].Json, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+                    await SendEventAsync(prefix, events[i], cancellationToken);
                 }
 
                 return;
@@ -61,7 +68,7 @@ internal sealed partial class WebSocketConnection : ISessionWriter, ITransportCo
             {
                 for (var i = 0; i < events.Count; i++)
                 {
-                    await _socket.SendAsync(events[i].Json, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+                    await SendEventAsync(prefix, events[i], cancellationToken);
                 }
             }
             finally
@@ -72,6 +79,29 @@ internal sealed partial class WebSocketConnection : ISessionWriter, ITransportCo
         finally
         {
             _send.Release();
+        }
+    }
+
+    private async ValueTask SendEventAsync(byte[]? prefix, EventEntry entry, CancellationToken cancellationToken)
+    {
+        var json = entry.Json;
+        if (prefix is null)
+        {
+            await _socket.SendAsync(json, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+            return;
+        }
+
+        var length = prefix.Length + json.Length - 1;
+        var frame = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            prefix.CopyTo(frame, 0);
+            json.AsSpan(1).CopyTo(frame.AsSpan(prefix.Length));
+            await _socket.SendAsync(frame.AsMemory(0, length), WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(frame);
         }
     }
 

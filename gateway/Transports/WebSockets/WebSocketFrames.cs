@@ -30,9 +30,14 @@ internal static class WebSocketFrames
         return stream.ToArray();
     }
 
-    public static byte[] Error(string error, string message, string? reference) => Frame(w =>
+    public static byte[] Error(string error, string message, string? reference, string? path = null) => Frame(w =>
     {
         w.WriteString("type", "error");
+        if (path is not null)
+        {
+            w.WriteString("path", path);
+        }
+
         w.WriteString("error", error);
         w.WriteString("message", message);
         if (reference is not null)

@@ -14,20 +14,27 @@ internal sealed partial class WebSocketTransport(TimeProvider time, ILogger<WebS
 
     public SessionMode Mode => SessionMode.Stream;
 
-    public async ValueTask<ITransportConnection?> OpenAsync(TransportOpening opening)
-    {
-        var http = opening.Http;
-        var options = opening.Options;
+    public async ValueTask<ITransportConnection?> OpenAsync(TransportOpening opening) =>
+        await AcceptAsync(opening.Http, opening.Route.Heartbeat, opening.Options, opening.Messages);
 
+    /// <summary>Accepts a multiplexed stream's WebSocket: its subscriptions come and go as messages on it.</summary>
+    public async ValueTask<MultiplexedWebSocketWire> OpenMultiplexedAsync(HttpContext http, PushOptions options, ISubscriptionMessages messages)
+    {
+        var connection = await AcceptAsync(http, options.HeartbeatInterval, options, messages);
+        return new MultiplexedWebSocketWire(connection, options.HeartbeatInterval, time);
+    }
+
+    private async ValueTask<WebSocketConnection> AcceptAsync(HttpContext http, TimeSpan heartbeat, PushOptions options, IClientMessages messages)
+    {
         // Ping/pong with a timeout is what detects a half-open peer (power loss, a NAT that forgot the flow): a heartbeat
         // frame alone would sit in the kernel's buffer for minutes. The runtime offers it only as a per-socket timer.
         var (socket, batching) = await WebSocketHandshake.AcceptAsync(http, new WebSocketAcceptContext
         {
-            KeepAliveInterval = opening.Route.Heartbeat,
+            KeepAliveInterval = heartbeat,
             KeepAliveTimeout = options.WebSocketPongTimeout,
             DangerousEnableCompression = false,
         });
-        var connection = new WebSocketConnection(http, socket, batching, opening.Messages, time, logger);
+        var connection = new WebSocketConnection(http, socket, batching, messages, time, logger);
         connection.StartReceiving(options.MaxMessageBytes);
         return connection;
     }
