@@ -11,6 +11,11 @@ internal static class GatewayHeaders
 
     public const string DefaultEventType = "message";
 
+    /// <summary>The prefix of the gateway's own event types (<c>gateway.join</c>, <c>gateway.leave</c>), which clients may not publish.</summary>
+    public const string ReservedPrefix = "gateway.";
+
+    public static bool IsReserved(string eventType) => eventType.StartsWith(ReservedPrefix, StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Event types travel in SSE <c>event:</c> lines: only a plain token is accepted.</summary>
     public static string SanitizeEventType(string? value)
     {

@@ -7,6 +7,7 @@ using Gateway.Management;
 using Gateway.Multiplexing;
 using Gateway.Observability;
 using Gateway.Observability.Tracing;
+using Gateway.Presence;
 using Gateway.Push;
 using Gateway.Routing;
 using Gateway.Sessions;
@@ -42,6 +43,7 @@ public static class GatewayApplication
             .AddGatewayRouting(builder.Configuration)
             .AddGatewayAuth(builder.Configuration)
             .AddGatewaySessions()
+            .AddGatewayPresence()
             .AddGatewayTransports()
             .AddGatewayPush()
             .AddGatewayMultiplexing()

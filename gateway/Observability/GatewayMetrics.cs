@@ -94,6 +94,10 @@ internal sealed class GatewayMetrics
             new HistogramConfiguration { LabelNames = ["route"], Buckets = PollIntervalBuckets });
         PollRateSubjects = f.CreateGauge("gateway_poll_rate_subjects", "Subjects whose event rate the poll advisor tracks.");
         PollRateUntracked = f.CreateCounter("gateway_poll_rate_untracked_total", "Poll hints given as for a quiet subject because the advisor's table was full.");
+        PresenceMembers = f.CreateGauge("gateway_presence_members", "Presence members this instance holds (with sessions here, or within their reconnect grace).", "route");
+        PresenceWrites = f.CreateCounter("gateway_presence_writes_total", "Presence KV writes: one per subject per change or refresh (written), expired records of other instances taken over (reaped), failures (failed).", "route", "result");
+        PresenceEvents = f.CreateCounter("gateway_presence_events_total", "gateway.join and gateway.leave events this instance announced, by result.", "route", "type", "result");
+        PresenceUntracked = f.CreateCounter("gateway_presence_untracked_total", "Sessions admitted without presence because their subject had Push.PresenceMaxMembers members.", "route");
         WatchPolls = f.CreateCounter("gateway_watch_polls_total", "Backend polls made for Push.Watch, by result.", "route", "result");
 
         // The runtime's own totals, read at scrape time: what a request or a delivered event costs in allocations and
@@ -188,4 +192,12 @@ internal sealed class GatewayMetrics
     public Counter PollRateUntracked { get; }
 
     public Counter IdempotentWrites { get; }
+
+    public Gauge PresenceMembers { get; }
+
+    public Counter PresenceWrites { get; }
+
+    public Counter PresenceEvents { get; }
+
+    public Counter PresenceUntracked { get; }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Gateway.Broker;
+using Gateway.Presence;
 using Gateway.Push.Upstream;
 using Gateway.Routing;
 using Gateway.Sessions;
@@ -27,6 +28,8 @@ internal sealed class PushMiddleware(
     PushAdmission admission,
     SessionHost sessions,
     WatchAcquisition watches,
+    PresenceEndpoint presence,
+    PresenceTracker presenceTracker,
     PollAdvice.PollIntervalAdvisor pollAdvisor,
     IOptionsMonitor<PushOptions> options,
     Observability.GatewayMetrics metrics)
@@ -47,9 +50,9 @@ internal sealed class PushMiddleware(
     private Task InvokeStreamAsync(HttpContext http, PushRoute route, Yarp.ReverseProxy.Configuration.RouteConfig config, RequestDelegate next)
     {
         var operation = http.GetRouteValue(PushConfigFilter.OperationRouteValue) as string ?? string.Empty;
-        if (operation.Length > 0 && operation != "negotiate")
+        if (operation.Length > 0 && operation != "negotiate" && operation != "presence")
         {
-            return Handled(http, WireErrors.WriteAsync(http, 404, "not_found", $"No push operation '{Truncate(operation)}' on this route; use the stream path or '/negotiate'."));
+            return Handled(http, WireErrors.WriteAsync(http, 404, "not_found", $"No push operation '{Truncate(operation)}' on this route; use the stream path, '/negotiate' or '/presence'."));
         }
 
         if (!route.Subject!.TryFill(name => http.GetRouteValue(name)?.ToString(), out var subject, out var bad))
@@ -68,6 +71,11 @@ internal sealed class PushMiddleware(
         if (operation == "negotiate")
         {
             return Handled(http, negotiate.HandleAsync(context));
+        }
+
+        if (operation == "presence")
+        {
+            return Handled(http, presence.HandleAsync(context));
         }
 
         if (HttpMethods.IsPost(http.Request.Method))
@@ -108,7 +116,13 @@ internal sealed class PushMiddleware(
             return Handled(http, WireErrors.WriteAsync(http, 403, "origin_not_allowed", "This Origin may not open push connections."));
         }
 
-        return Handled(http, RunAsync(context, _transports[kind]));
+        SessionPeer? peer = null;
+        if (route.Presence is not null && !PresencePeer.TryResolve(http, out peer))
+        {
+            return Handled(http, WireErrors.WriteAsync(http, 400, "invalid_client_id", $"{PresencePeer.Query} (or {PresencePeer.Header}) must match ^[A-Za-z0-9_-]{{1,64}}$."));
+        }
+
+        return Handled(http, RunAsync(context, _transports[kind], peer));
     }
 
     private static string Truncate(string s) => s.Length > 64 ? s[..64] : s;
@@ -120,7 +134,7 @@ internal sealed class PushMiddleware(
     }
 
     /// <summary>Admission, subscription, the wire, the session, the wire's end: one session from start to finish.</summary>
-    private async Task RunAsync(PushContext context, IPushTransport transport)
+    private async Task RunAsync(PushContext context, IPushTransport transport, SessionPeer? peer)
     {
         var http = context.Http;
         var isStream = transport.Mode == SessionMode.Stream;
@@ -151,6 +165,12 @@ internal sealed class PushMiddleware(
                 : context.Route.PollInterval;
             if (transport.Kind == TransportKind.Polling && PollingTransport.TryAnswerNotModified(http, subscription.Head.ToString(), pollInterval))
             {
+                // No session for a 304, but the poller is still in the room.
+                if (peer is not null)
+                {
+                    presenceTracker.Touch(context.Route, context.Subject, peer, PresenceSessionObserver.Linger(context.Route, transport.Kind));
+                }
+
                 return;
             }
 
@@ -170,7 +190,8 @@ internal sealed class PushMiddleware(
                 transport.Mode,
                 connection.Wait,
                 isStream ? context.ClientKey : null,
-                isStream ? context.TokenExpiry : null);
+                isStream ? context.TokenExpiry : null,
+                peer);
             var reason = await sessions.RunAsync(subscription, start, context.CursorText, connection.Writer, connection.Abort, connection.Ended);
             await connection.CompleteAsync(reason);
         }

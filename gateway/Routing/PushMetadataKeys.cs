@@ -23,10 +23,16 @@ internal static class PushMetadataKeys
     public const string PublishRate = "Push.PublishRate";
     public const string PublishBurst = "Push.PublishBurst";
     public const string RequireClaim = "Push.RequireClaim";
+    public const string Presence = "Push.Presence";
+    public const string PresenceEvents = "Push.PresenceEvents";
+    public const string PresenceTtl = "Push.PresenceTtl";
+    public const string PresenceGrace = "Push.PresenceGrace";
+    public const string PresenceMaxMembers = "Push.PresenceMaxMembers";
 
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
     {
         Subject, Transports, Upstream, Watch, WatchInterval, Notify, QueueCapacity, SlowConsumer, Heartbeat, PollInterval,
         PollIntervalMin, PollIntervalMax, ConnectRate, ConnectBurst, PollRate, PollBurst, MaxSessions, PublishRate, PublishBurst, RequireClaim,
+        Presence, PresenceEvents, PresenceTtl, PresenceGrace, PresenceMaxMembers,
     };
 }

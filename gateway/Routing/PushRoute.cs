@@ -30,6 +30,9 @@ internal sealed record PushRoute(
     /// <summary>The claim a token must carry for this request's subject (<c>Push.RequireClaim</c>), if any.</summary>
     public ClaimRequirement? RequireClaim { get; init; }
 
+    /// <summary>Presence on this route's subjects (<c>Push.Presence</c>), or null when it is off.</summary>
+    public PresenceSettings? Presence { get; init; }
+
     /// <summary>True when clients subscribe on this route (it has <c>Push.Subject</c>).</summary>
     public bool IsStream => Subject is not null;
 

@@ -156,6 +156,7 @@ internal static partial class PushRouteParser
             errors.Add($"{Where(PushMetadataKeys.SlowConsumer)}: '{slowText}' is not one of Disconnect, DropOldest.");
         }
 
+        var presence = Presence(metadata, subject is not null, Where, errors);
         if (errors.Count > before)
         {
             return null;
@@ -167,6 +168,7 @@ internal static partial class PushRouteParser
             PublishRate = publishRate,
             PublishBurst = publishBurst,
             RequireClaim = requireClaim,
+            Presence = presence,
         };
     }
 

@@ -48,6 +48,7 @@ internal sealed partial class PushSession : IValueTaskSource, ITopicWaiter, IWhe
         Subject = start.Subject;
         TokenExpiry = start.TokenExpiry;
         ClientKey = start.ClientKey;
+        Peer = start.Peer;
         Wait = start.Wait;
         _mode = start.Mode;
         _topic = topic;
@@ -92,6 +93,12 @@ internal sealed partial class PushSession : IValueTaskSource, ITopicWaiter, IWhe
 
     /// <summary>Who the session belongs to, for per-client session limits (authenticated subject, else client IP).</summary>
     public string? ClientKey { get; }
+
+    /// <summary>Who the session belongs to across reconnects, on routes that follow people (presence); null elsewhere.</summary>
+    public SessionPeer? Peer { get; }
+
+    /// <summary>What an <see cref="ISessionObserver"/> keeps with the session between its start and its end.</summary>
+    public object? Observation { get; set; }
 
     /// <summary>Events the session is behind its topic.</summary>
     public long Lag => Math.Max(0, _topic.Appended - DeliveredIndex);
@@ -216,4 +223,5 @@ internal readonly record struct SessionStart(
     SessionMode Mode,
     TimeSpan Wait,
     string? ClientKey,
-    DateTimeOffset? TokenExpiry);
+    DateTimeOffset? TokenExpiry,
+    SessionPeer? Peer = null);

@@ -8,8 +8,15 @@ namespace Gateway.Sessions;
 /// session on that subscription with the writer and end signal its transport made. Resolving the cursor, registering
 /// for limits, drain and the sweep, and the session's logging scope happen here, once for every transport.
 /// </summary>
-internal sealed partial class SessionHost(TopicRegistry topics, SessionRegistry registry, SessionServices services, ILogger<SessionHost> logger)
+internal sealed partial class SessionHost(
+    TopicRegistry topics,
+    SessionRegistry registry,
+    SessionServices services,
+    IEnumerable<ISessionObserver> observers,
+    ILogger<SessionHost> logger)
 {
+    private readonly ISessionObserver[] _observers = [.. observers];
+
     public SessionServices Services => services;
 
     /// <summary>A reference on the subject's topic, opening the broker subscription if needed; dispose to release.</summary>
@@ -54,6 +61,11 @@ internal sealed partial class SessionHost(TopicRegistry topics, SessionRegistry 
 
         var session = new PushSession(start, topic, cursor, writer, services, abortWire, ended);
         var started = registry.Register(session);
+        foreach (var observer in _observers)
+        {
+            observer.SessionStarted(session);
+        }
+
         var reason = CloseReason.Error;
         using var scope = start.Mode == SessionMode.Stream ? Log.BeginSession(logger, session.Id, start.Route.RouteId, writer.Transport.Name()) : null;
         try
@@ -75,6 +87,11 @@ internal sealed partial class SessionHost(TopicRegistry topics, SessionRegistry 
         finally
         {
             registry.Unregister(session, started, reason);
+            foreach (var observer in _observers)
+            {
+                observer.SessionEnded(session, reason);
+            }
+
             if (start.Mode == SessionMode.Stream)
             {
                 Log.SessionEnded(logger, reason.Name());

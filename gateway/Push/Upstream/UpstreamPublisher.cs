@@ -21,9 +21,17 @@ internal sealed class UpstreamPublisher(IEventBroker broker, Observability.Gatew
             return new UpstreamOutcome(null, "invalid_route_value", $"Route value '{bad}' must match ^[A-Za-z0-9_-]{{1,128}}$.");
         }
 
+        var type = GatewayHeaders.SanitizeEventType(eventType);
+        if (GatewayHeaders.IsReserved(type))
+        {
+            // gateway.join and gateway.leave come from the gateway only (docs/presence.md): a client cannot fake one.
+            Count(route, "invalid");
+            return new UpstreamOutcome(null, "reserved_event_type", "Event types starting with 'gateway.' are the gateway's own.");
+        }
+
         try
         {
-            await broker.PublishAsync(new OutgoingMessage(subject, GatewayHeaders.SanitizeEventType(eventType), data), cancellationToken);
+            await broker.PublishAsync(new OutgoingMessage(subject, type, data), cancellationToken);
             Count(route, "published");
             return new UpstreamOutcome(subject, null, null);
         }
