@@ -25,7 +25,7 @@ public sealed class PresenceClusterTests(ITestOutputHelper output)
                 "Match": { "Path": "/rooms/{room}/cursors" },
                 "Metadata": {
                   "Push.Subject": "rooms.{room}.cursors", "Push.Heartbeat": "00:00:02",
-                  "Push.Presence": "true", "Push.PresenceEvents": "true", "Push.PresenceTtl": "00:00:03", "Push.PresenceGrace": "00:00:01"
+                  "Push.Presence": "true", "Push.PresenceEvents": "true", "Push.PresenceTtl": "00:00:03", "Push.PresenceGrace": "00:00:03"
                 }
               }
             },
@@ -87,7 +87,7 @@ public sealed class PresenceClusterTests(ITestOutputHelper output)
         await Eventually.TrueAsync(() => events.Contains("join:carol"), Timeout, "carol's join");
 
         // The connection drops; A sees the session end; the client comes back on the other instance with the same id after
-        // a reconnect delay of half the grace (a client's backoff, not a wait for the gateway: A's cycle runs meanwhile).
+        // a reconnect delay well within the grace (a client's backoff, not a wait for the gateway: A's cycle runs meanwhile).
         await first.CancelAsync();
         await onA;
         await Eventually.TrueAsync(async () => MetricsText.Sum(await a.ManagementClient.GetStringAsync("/metrics"), "gateway_sessions_active{route=\"rooms\"") == 1,
