@@ -104,8 +104,12 @@ internal sealed class GatewayMetrics
         // thread-pool wake-ups (bench/peers.sh divides them by the deliveries of a run).
         var allocated = f.CreateCounter("gateway_runtime_allocated_bytes_total", "Bytes allocated on the managed heap since start (GC.GetTotalAllocatedBytes).");
         var workItems = f.CreateCounter("gateway_runtime_work_items_total", "Thread-pool work items completed since start (ThreadPool.CompletedWorkItemCount).");
+        var workingSet = f.CreateGauge("gateway_process_working_set_bytes", "Physical memory of the process (Environment.WorkingSet): what docs/security.md's memory budget is measured in.");
+        var heap = f.CreateGauge("gateway_runtime_gc_heap_bytes", "Managed heap size at the last garbage collection (GCMemoryInfo.HeapSizeBytes).");
         Registry.AddBeforeCollectCallback(() =>
         {
+            workingSet.Set(Environment.WorkingSet);
+            heap.Set(GC.GetGCMemoryInfo().HeapSizeBytes);
             allocated.IncTo(GC.GetTotalAllocatedBytes());
             workItems.IncTo(ThreadPool.CompletedWorkItemCount);
         });

@@ -56,6 +56,27 @@ public sealed class ForwardingTests(NatsServerFixture nats, ITestOutputHelper ou
         Assert.False(seen.ContainsKey("Forwarded"), "client Forwarded header reached the backend");
     }
 
+    /// <summary>RFC 9110 7.6.1: the standard hop-by-hop headers end at the gateway; end-to-end headers pass.</summary>
+    [Fact]
+    public async Task HopByHopHeaders_NeverReachTheBackend()
+    {
+        await using var backend = await BackendAsync(output);
+        await using var gateway = await GatewayInstance.StartAsync(GatewayLaunchOptions.For(nats, Config(backend.Url), output, "Memory"));
+
+        var text = await SendRawAsync(gateway, "GET /items/1 HTTP/1.1\r\nHost: a\r\nConnection: keep-alive\r\n" +
+            "Keep-Alive: timeout=5\r\nProxy-Connection: keep-alive\r\nTE: gzip\r\nProxy-Authorization: Basic Zm9vOmJhcg==\r\nX-End-To-End: 1\r\n\r\n" +
+            "GET /items/2 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 200", text, StringComparison.Ordinal);
+        var seen = Assert.Single(backend.Requests, r => r.Path == "/items/1").Headers;
+        foreach (var hop in new[] { "Connection", "Keep-Alive", "Proxy-Connection", "TE", "Proxy-Authorization" })
+        {
+            Assert.False(seen.ContainsKey(hop), $"{hop} reached the backend");
+        }
+
+        Assert.Equal("1", seen["X-End-To-End"]);
+    }
+
     [Theory]
     [InlineData("two-content-lengths", "POST /items/1 HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 30\r\n\r\nxGET /items/2 HTTP/1.1\r\nHost: a\r\n\r\n")]
     [InlineData("obs-fold", "GET /items/1 HTTP/1.1\r\nHost: a\r\nX-Folded: a\r\n b\r\n\r\n")]
