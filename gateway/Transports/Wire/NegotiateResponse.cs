@@ -1,10 +1,12 @@
+using System.Text.Json.Serialization;
+
 namespace Gateway.Transports.Wire;
 
 /// <summary>The answer to <c>POST {path}/negotiate</c> (version 1).</summary>
 internal sealed record NegotiateResponse(
     int Version,
     IReadOnlyList<string> Transports,
-    string? Cursor,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Cursor, // null (not absent) with Error: docs/protocol.md
     int HeartbeatMs,
     ReconnectAdvice Reconnect)
 {

@@ -161,8 +161,13 @@ public sealed class RestEdgeTests(NatsServerFixture nats, ITestOutputHelper outp
         await using var gateway = await GatewayInstance.StartAsync(GatewayLaunchOptions.For(nats, Config(backend.Url), output, "Memory"));
         using var publicMetrics = await gateway.PublicClient.GetAsync("/metrics");
         Assert.NotEqual(HttpStatusCode.OK, publicMetrics.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, publicMetrics.StatusCode);
         using var publicDrain = await gateway.PublicClient.PostAsync("/admin/drain", null);
-        Assert.NotEqual(HttpStatusCode.Accepted, publicDrain.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, publicDrain.StatusCode);
+
+        // Not found there and not acted on either: the instance is not draining.
+        using var ready = await gateway.ManagementClient.GetAsync("/readyz");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         using var managementProxy = await gateway.ManagementClient.GetAsync("/plain/1");
         Assert.Equal(HttpStatusCode.NotFound, managementProxy.StatusCode);
     }

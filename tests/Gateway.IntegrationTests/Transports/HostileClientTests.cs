@@ -146,10 +146,16 @@ public sealed class HostileClientTests(MatrixGateways gateways) : IClassFixture<
     public async Task LongPollWaitMinusOne_IsHeldAboutOneSecond_AndAnswersEmpty()
     {
         var gateway = await gateways.GetAsync("Memory");
-        using var response = await gateway.PublicClient.GetAsync("/t/W1/events?transport=longpolling&wait=-1");
+        var cursor = await MatrixGateways.NegotiateCursorAsync(gateway, "/t/W1/events");
+        var held = System.Diagnostics.Stopwatch.StartNew();
+        using var response = await gateway.PublicClient.GetAsync("/t/W1/events?transport=longpolling&wait=-1&cursor=" + cursor);
+        held.Stop();
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(0, body.GetProperty("events").GetArrayLength());
+
+        // Clamped to the 1 s minimum (docs/protocol.md): neither answered at once nor held for the default wait.
+        Assert.InRange(held.Elapsed, TimeSpan.FromMilliseconds(950), TimeSpan.FromSeconds(10));
     }
 
     [Fact]

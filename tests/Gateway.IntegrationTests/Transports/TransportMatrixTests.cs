@@ -164,6 +164,9 @@ public sealed class TransportMatrixTests(MatrixGateways gateways)
             : $"GET {path} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nLast-Event-ID: {cursor}\r\n\r\n";
         await stalled.GetStream().WriteAsync(Encoding.ASCII.GetBytes(upgrade));
         await Eventually.TrueAsync(() => registry.CountForRoute("slow") == 1, Timeout, "the stalled client's session opens");
+        async Task<double> SlowConsumerClosesAsync() => Watch.MetricsText.Sum(await gateway.ManagementClient.GetStringAsync("/metrics"),
+            $"gateway_sessions_closed_total{{route=\"slow\",transport=\"{transport}\",reason=\"slow_consumer\"}}");
+        var slowBefore = await SlowConsumerClosesAsync();
 
         const int count = 600;
         // The healthy reader behaves like a real client: when told to reconnect, it resumes from its cursor.
@@ -178,9 +181,10 @@ public sealed class TransportMatrixTests(MatrixGateways gateways)
         Assert.Equal(Enumerable.Range(0, count).Select(i => i.ToString(CultureInfo.InvariantCulture)), events.Select(e => e.Data![(e.Data!.LastIndexOf(':') + 1)..^1]));
         await Eventually.TrueAsync(() => registry.CountForRoute("slow") == 0, Timeout, "the stalled session is closed once the healthy one is done");
 
-        var metrics = await gateway.ManagementClient.GetStringAsync("/metrics");
-        var line = metrics.Split('\n').Single(l => l.StartsWith($"gateway_sessions_closed_total{{route=\"slow\",transport=\"{transport}\",reason=\"slow_consumer\"}}", StringComparison.Ordinal));
-        Assert.True(double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture) >= 1, line);
+        // Exactly one session was cut as a slow consumer: the stalled one. The healthy reader (which would silently resume
+        // if it were cut too) never was.
+        await Eventually.TrueAsync(async () => await SlowConsumerClosesAsync() >= slowBefore + 1, Timeout, "the stalled session is counted");
+        Assert.Equal(slowBefore + 1, await SlowConsumerClosesAsync());
     }
 
     private static string Topic() => "T" + Guid.NewGuid().ToString("N")[..12];

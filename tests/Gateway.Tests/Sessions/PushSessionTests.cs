@@ -133,6 +133,43 @@ public class PushSessionTests
     }
 
     [Fact]
+    public async Task LongPoll_EventPublishedWhileThePollStartsToWait_IsAnsweredNotHeld()
+    {
+        using var kit = new SessionTestKit(capacity: 100_000, maxBytes: 64L << 20);
+        for (var i = 0; i < 2_000; i++)
+        {
+            // The append races the poll's read-then-park. The fake clock never moves, so only the append can end the poll:
+            // a wake-up lost between the read and the wait holds it for good.
+            var writer = new RecordingWriter(TransportKind.LongPolling);
+            var run = Start(kit.Session(writer, SessionMode.LongPoll, wait: TimeSpan.FromSeconds(30)));
+            var sequence = kit.Publish();
+            Assert.Equal(CloseReason.Completed, await run.WaitAsync(Bound));
+            Assert.Equal([$"events:1:e1-{sequence}"], writer.Log);
+        }
+
+        Assert.Equal(0, kit.Topic.Waiting);
+    }
+
+    [Fact]
+    public async Task Poll_MoreThanTheBatchCapBehind_Answers500_TheCursorBringsTheRest()
+    {
+        using var kit = new SessionTestKit();
+        var start = kit.Topic.Head;
+        for (var i = 0; i < 600; i++)
+        {
+            kit.Publish();
+        }
+
+        var first = new RecordingWriter(TransportKind.Polling);
+        Assert.Equal(CloseReason.Completed, await Start(kit.Session(first, SessionMode.Poll, cursor: start)).WaitAsync(Bound));
+        Assert.Equal(["events:500:e1-500"], first.Log);
+
+        var second = new RecordingWriter(TransportKind.Polling);
+        Assert.Equal(CloseReason.Completed, await Start(kit.Session(second, SessionMode.Poll, cursor: new Cursor("e1", 500))).WaitAsync(Bound));
+        Assert.Equal(["events:100:e1-600"], second.Log);
+    }
+
+    [Fact]
     public async Task Poll_NothingNew_AnswersAtOnceWithoutParking()
     {
         using var kit = new SessionTestKit();
