@@ -11,7 +11,7 @@ namespace Gateway.IntegrationTests.Sessions;
 /// timer entry or heap growth is left behind; and a client dropped again and again while events flow resumes every
 /// time without losing or repeating one (docs/scale-out.md, "Leaks over time"; <c>bench/</c> has the hours-long soak).
 /// </summary>
-[Collection(NatsCollection.Name)]
+[Collection(IsolatedNatsCollection.Name)]
 public sealed class ChurnTests(NatsServerFixture nats, ITestOutputHelper output)
 {
     private static readonly string[] Transports = ["websocket", "sse", "longpolling", "polling"];
