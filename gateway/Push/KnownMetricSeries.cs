@@ -23,6 +23,9 @@ internal sealed class KnownMetricSeries(Observability.GatewayMetrics metrics, IS
 
     internal static readonly string[] WatchResults = ["changed", "unchanged", "not_modified", "announced", "deferred", "superseded", "gone", "backend_error", "error"];
 
+    /// <summary>Why a subscription on a multiplexed stream was refused (Multiplexing/SubscriptionResolver).</summary>
+    internal static readonly string[] SubscriptionRefusals = ["invalid_route_value", "transport_not_allowed", "unauthorized", "forbidden"];
+
     internal static readonly string[] IdempotencyResults = ["proxied", "replayed", "key_reused", "in_flight", "invalid_key", "too_large", "not_stored", "taken_over", "store_unavailable"];
 
     private static readonly string[] CloseReasons = [.. Enum.GetValues<CloseReason>().Select(r => r.Name()).Distinct()];
@@ -111,6 +114,30 @@ internal sealed class KnownMetricSeries(Observability.GatewayMetrics metrics, IS
         if (!route.IsStream)
         {
             return;
+        }
+
+        metrics.SubscriptionsActive.WithLabels(id);
+        foreach (var reason in SubscriptionRefusals)
+        {
+            metrics.SubscriptionsRefused.WithLabels(id, reason);
+        }
+
+        if (route.Presence is not null)
+        {
+            metrics.PresenceMembers.WithLabels(id);
+            metrics.PresenceUntracked.WithLabels(id);
+            foreach (var result in (string[])["written", "reaped", "failed"])
+            {
+                metrics.PresenceWrites.WithLabels(id, result);
+            }
+
+            foreach (var type in (string[])["join", "leave"])
+            {
+                foreach (var result in (string[])["published", "failed", "dropped"])
+                {
+                    metrics.PresenceEvents.WithLabels(id, type, result);
+                }
+            }
         }
 
         foreach (var reason in AdmissionReasons.Concat(RateLimitReasons))

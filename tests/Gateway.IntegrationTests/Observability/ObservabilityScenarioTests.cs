@@ -29,6 +29,7 @@ public sealed class ObservabilityScenarioTests(ITestOutputHelper output)
               "o": { "Match": { "Path": "/o/{id}/events" }, "Metadata": { "Push.Subject": "o.{id}", "Push.Upstream": "o.{id}.in", "Push.Heartbeat": "00:00:01", "Push.PollIntervalMin": "00:00:00.500", "Push.PollIntervalMax": "00:00:05" } },
               "strict": { "Match": { "Path": "/strict/{id}/events" }, "Metadata": { "Push.Subject": "strict.{id}", "Push.ConnectRate": "0.01", "Push.ConnectBurst": "1" } },
               "slow": { "Match": { "Path": "/slow/{id}/events" }, "Metadata": { "Push.Subject": "slow.{id}", "Push.QueueCapacity": "10", "Push.Heartbeat": "00:00:01" } },
+              "room": { "Match": { "Path": "/room/{id}/events" }, "Metadata": { "Push.Subject": "room.{id}", "Push.Presence": "true" } },
               "items": { "ClusterId": "c", "Match": { "Path": "/items/{id}" }, "Metadata": { "Push.Notify": "items.{id}", "Edge.Idempotency": "true" } },
               "item-events": { "ClusterId": "c", "Match": { "Path": "/items/{id}/events" }, "Metadata": { "Push.Subject": "items.{id}", "Push.Watch": "/items/{id}", "Push.WatchInterval": "00:00:00.300" } },
               "dead": { "ClusterId": "dead", "Match": { "Path": "/dead" } }
