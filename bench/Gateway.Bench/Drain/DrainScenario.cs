@@ -154,9 +154,13 @@ internal static class DrainScenario
     };
 
     /// <summary>Every client starts from this cursor, so "every event" is the same set for all of them.</summary>
-    private static async Task<string> NegotiateAsync(HttpClient http, GatewayProcess a, CancellationToken cancellationToken)
+    private static Task<string> NegotiateAsync(HttpClient http, GatewayProcess a, CancellationToken cancellationToken) =>
+        NegotiateAsync(http, a, Path, cancellationToken);
+
+    /// <summary>The cursor negotiate gives for <paramref name="path"/> now (the soak scenario starts its clients from it too).</summary>
+    internal static async Task<string> NegotiateAsync(HttpClient http, GatewayProcess a, string path, CancellationToken cancellationToken)
     {
-        using var response = await http.PostAsync(new Uri(a.PublicUrl, Path + "/negotiate"), null, cancellationToken);
+        using var response = await http.PostAsync(new Uri(a.PublicUrl, path + "/negotiate"), null, cancellationToken);
         response.EnsureSuccessStatusCode();
         using var doc = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(cancellationToken));
         return doc.RootElement.GetProperty("cursor").GetString() ?? throw new InvalidOperationException("negotiate returned no cursor.");

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Gateway.Bench.Drain;
 using Gateway.Bench.Hosting;
 using Gateway.Bench.Publishing;
@@ -54,7 +53,7 @@ internal static class SoakScenario
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
-        var cursor = await NegotiateAsync(http, gateway, cancellationToken);
+        var cursor = await DrainScenario.NegotiateAsync(http, gateway, Path, cancellationToken);
         var url = gateway.PublicUrl;
         List<DrainClient> clients =
         [
@@ -215,14 +214,6 @@ internal static class SoakScenario
         var num = samples.Sum(s => (s.Seconds - meanX) * (s.RssKb - meanY));
         var den = samples.Sum(s => (s.Seconds - meanX) * (s.Seconds - meanX));
         return den == 0 ? 0 : num / den * 3600;
-    }
-
-    private static async Task<string> NegotiateAsync(HttpClient http, GatewayProcess gateway, CancellationToken cancellationToken)
-    {
-        using var response = await http.PostAsync(new Uri(gateway.PublicUrl, Path + "/negotiate"), null, cancellationToken);
-        response.EnsureSuccessStatusCode();
-        using var doc = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(cancellationToken));
-        return doc.RootElement.GetProperty("cursor").GetString() ?? throw new InvalidOperationException("negotiate returned no cursor.");
     }
 
     private static async Task WaitForDeliveryAsync(List<DrainClient> clients, int published, TimeSpan stall, CancellationToken cancellationToken)
