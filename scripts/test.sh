@@ -91,6 +91,25 @@ while IFS= read -r -d '' trx; do
   skipped=$((skipped + $(count notExecuted)))
 done < <(find "$RESULTS" -name '*.trx' -print0)
 
+# Name every failed test and the first lines of its message last, where a truncated CI log still shows them.
+if [ "$failed" -gt 0 ]; then
+  echo
+  warn "failed tests:"
+  while IFS= read -r -d '' trx; do
+    # One record per failed result: its name, then its message and stack trace cut to a few lines.
+    tr -d '\r' < "$trx" | awk '
+      /<UnitTestResult / && /outcome="(Failed|Error|Timeout|Aborted)"/ {
+        match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11); grab = 1; lines = 0
+        print "  FAILED " name; next
+      }
+      grab && /<\/UnitTestResult>/ { grab = 0; next }
+      grab && /<(Message|StackTrace)>/ { show = 1 }
+      grab && show && lines < 12 { sub(/^[ \t]+/, ""); print "    " $0; lines++ }
+      grab && /<\/(Message|StackTrace)>/ { show = 0 }
+    ' | sed -e 's/&quot;/"/g' -e "s/&apos;/'/g" -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g'
+  done < <(find "$RESULTS" -name '*.trx' -print0)
+fi
+
 echo
 if [ ${#FAILED_STEPS[@]} -gt 0 ]; then
   warn "failed: ${FAILED_STEPS[*]}"
