@@ -3,9 +3,11 @@
 # backends (Orders :5101, Catalog :5102, Prices) and N gateway instances. Ctrl-C or SIGTERM stops every
 # process this script started, and nothing else.
 #
-#   scripts/run.sh [--instances N] [--with-prometheus] [--no-build]
+#   scripts/run.sh [--instances N] [--with-prometheus] [--tls] [--no-build]
 #
 # Instance k (from 0) listens on public 8080+2k and management 8081+2k. Logs: .data/logs/NAME.log.
+# --tls adds HTTPS (HTTP/1.1 and HTTP/2, WebSockets over HTTP/2 included) on 8443+k with a development certificate
+# for localhost and 127.0.0.1, created in .data/tls when missing (docs/tls.md).
 # Environment (developer options):
 #   SKIP_GATEWAY=1     start NATS and the backends only (e.g. while the gateway does not build)
 #   BROKER=memory      no NATS at all: the gateway's embedded broker (what happens when nats-server is missing)
@@ -14,6 +16,7 @@
 #   DRAIN_WINDOW=00:00:05  the gateways' drain window here (Gateway:Drain:Window; the product default is 30 s)
 #   GATEWAY_BASE_PORT=8080 instance k listens on BASE+2k and BASE+1+2k instead (next to another running gateway)
 #   FRONT_PORT=8000    with --instances N>1, the YARP front listens here (management on FRONT_PORT-1)
+#   TLS_PORT=8443      with --tls, instance k serves HTTPS on TLS_PORT+k
 
 set -euo pipefail
 
@@ -26,19 +29,23 @@ cd "$ROOT"
 INSTANCES=1
 WITH_PROMETHEUS=0
 BUILD=1
+TLS=0
 while [ $# -gt 0 ]; do
   case $1 in
     --instances) INSTANCES=${2:?--instances needs a number}; shift 2 ;;
     --instances=*) INSTANCES=${1#*=}; shift ;;
     --with-prometheus) WITH_PROMETHEUS=1; shift ;;
     --no-build) BUILD=0; shift ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --tls) TLS=1; shift ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
 [[ $INSTANCES =~ ^[1-9][0-9]?$ ]] || die "--instances takes 1..99, not '$INSTANCES'"
 
 STOP_TIMEOUT=${STOP_TIMEOUT:-10}
+TLS_PORT=${TLS_PORT:-8443}
+[[ $TLS_PORT =~ ^[0-9]+$ ]] || die "TLS_PORT must be a port number"
 READY_TIMEOUT=${READY_TIMEOUT:-60}
 SKIP_GATEWAY=${SKIP_GATEWAY:-0}
 BASE_PORT=${GATEWAY_BASE_PORT:-8080}
@@ -244,6 +251,26 @@ fi
 wait_http orders "$orders_pid" http://127.0.0.1:5101/healthz
 wait_http catalog "$catalog_pid" http://127.0.0.1:5102/healthz
 
+# ---- development certificate (--tls) --------------------------------------------------------------
+# A self-signed certificate for localhost and 127.0.0.1 (PEM, key unencrypted, readable by this user only). Browsers
+# and clients must be told to trust it (curl -k, or import .data/tls/gateway.crt); never use it in production.
+TLS_DIR=$DATA/tls
+ensure_development_certificate() {
+  [ -s "$TLS_DIR/gateway.crt" ] && [ -s "$TLS_DIR/gateway.key" ] && return 0
+  mkdir -p "$TLS_DIR"
+  chmod 700 "$TLS_DIR"
+  if command -v openssl >/dev/null; then
+    say "creating a development certificate in $TLS_DIR (openssl)"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 365 -subj "/CN=localhost" \
+      -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -addext "extendedKeyUsage=serverAuth" \
+      -keyout "$TLS_DIR/gateway.key" -out "$TLS_DIR/gateway.crt" 2>/dev/null || die "openssl could not create the certificate"
+  else
+    say "creating a development certificate in $TLS_DIR (dotnet dev-certs)"
+    dotnet dev-certs https --export-path "$TLS_DIR/gateway.crt" --format Pem --no-password >/dev/null || die "dotnet dev-certs could not create the certificate"
+  fi
+  chmod 600 "$TLS_DIR/gateway.key"
+}
+
 if [ "$SKIP_GATEWAY" != 1 ]; then
   if [ "$BROKER" = memory ]; then
     export Gateway__Broker__Kind=Memory
@@ -252,11 +279,19 @@ if [ "$SKIP_GATEWAY" != 1 ]; then
   [ -f "$ROOT/appsettings.json" ] && export GATEWAY_CONFIG=$ROOT/appsettings.json
   export Gateway__Drain__Window=${DRAIN_WINDOW:-${Gateway__Drain__Window:-00:00:05}} Gateway__Drain__Grace=${Gateway__Drain__Grace:-00:00:02}
   gateway_dll=$(assembly gateway/Gateway.csproj)
+  [ $TLS = 1 ] && ensure_development_certificate
   for k in $(seq 0 $((INSTANCES - 1))); do
     port=$(public_port "$k"); mport=$(management_port "$k")
-    say "starting gateway-$k (public :$port, management :$mport)"
+    tls_args=()
+    if [ $TLS = 1 ]; then
+      tls_args=("--Kestrel:Endpoints:PublicTls:Url=https://0.0.0.0:$((TLS_PORT + k))" "--Kestrel:Endpoints:PublicTls:Protocols=Http1AndHttp2"
+        "--Kestrel:Endpoints:PublicTls:Certificate:Path=$TLS_DIR/gateway.crt" "--Kestrel:Endpoints:PublicTls:Certificate:KeyPath=$TLS_DIR/gateway.key")
+      say "starting gateway-$k (public :$port and https :$((TLS_PORT + k)), management :$mport)"
+    else
+      say "starting gateway-$k (public :$port, management :$mport)"
+    fi
     start 0 "gateway-$k" "$LOGS/gateway-$k.log" dotnet "$gateway_dll" \
-      "--Kestrel:Endpoints:Public:Url=http://0.0.0.0:$port" "--Kestrel:Endpoints:Management:Url=http://127.0.0.1:$mport"
+      "--Kestrel:Endpoints:Public:Url=http://0.0.0.0:$port" "--Kestrel:Endpoints:Management:Url=http://127.0.0.1:$mport" "${tls_args[@]}"
     # Keep the gateway's own output on the terminal, each line prefixed with its instance.
     # shellcheck disable=SC2016 # $0 and $1 are the inner bash's arguments.
     start 1 "tail-gateway-$k" - bash -c 'tail -n +1 -F "$0" 2>/dev/null | sed -u "s/^/[gateway-$1] /"' "$LOGS/gateway-$k.log" "$k"
@@ -317,6 +352,9 @@ if [ "$SKIP_GATEWAY" != 1 ]; then
   echo "  demo page         http://localhost:$p0/"
   echo "  REST via gateway  http://localhost:$p0/orders/1"
   echo "  events (SSE)      curl -N -H 'Accept: text/event-stream' http://localhost:$p0/orders/1/events"
+  if [ $TLS = 1 ]; then
+    echo "  HTTPS (h1 + h2)   https://localhost:$TLS_PORT/   certificate $TLS_DIR/gateway.crt (self-signed: curl -k --http2, or trust it)"
+  fi
   echo "  metrics           http://127.0.0.1:$m0/metrics"
   echo "  health            http://127.0.0.1:$m0/healthz    readiness http://127.0.0.1:$m0/readyz"
   if [ "$INSTANCES" -gt 1 ]; then

@@ -83,7 +83,7 @@ internal sealed class PushMiddleware(
             return Handled(http, upstream.HandleAsync(context));
         }
 
-        if (!HttpMethods.IsGet(http.Request.Method))
+        if (!TransportSelector.IsSubscribe(http))
         {
             http.Response.Headers.Allow = "GET, POST";
             return Handled(http, WireErrors.WriteAsync(http, 405, "method_not_allowed", "A push stream takes GET (subscribe) or POST (publish upstream)."));

@@ -5,6 +5,13 @@ namespace Gateway.Transports;
 /// <summary>Which transport a request asks for: the upgrade header, <c>?transport=</c>, or <c>Accept: text/event-stream</c>.</summary>
 internal static class TransportSelector
 {
+    /// <summary>
+    /// Whether the request subscribes: a <c>GET</c>, or a WebSocket opened over HTTP/2 with an extended <c>CONNECT</c>
+    /// (RFC 8441), which ASP.NET Core reports as a WebSocket request with the method <c>CONNECT</c> (docs/tls.md).
+    /// </summary>
+    public static bool IsSubscribe(HttpContext context) =>
+        HttpMethods.IsGet(context.Request.Method) || (HttpMethods.IsConnect(context.Request.Method) && context.WebSockets.IsWebSocketRequest);
+
     public static TransportSelection Select(HttpContext context, out TransportKind kind)
     {
         kind = default;

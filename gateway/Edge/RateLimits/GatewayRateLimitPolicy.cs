@@ -62,7 +62,7 @@ internal sealed class GatewayRateLimitPolicy(
             return LimitPolicy.Publish;
         }
 
-        if (!HttpMethods.IsGet(http.Request.Method) || TransportSelector.Select(http, out var kind) != TransportSelection.Selected)
+        if (!TransportSelector.IsSubscribe(http) || TransportSelector.Select(http, out var kind) != TransportSelection.Selected)
         {
             return null;
         }

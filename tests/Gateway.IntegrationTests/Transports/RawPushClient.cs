@@ -13,14 +13,37 @@ namespace Gateway.IntegrationTests.Transports;
 /// </summary>
 internal static class RawPushClient
 {
-    public static IAsyncEnumerable<PushItem> StreamAsync(string transport, string baseUrl, string path, string? cursor, CancellationToken ct) => transport switch
+    /// <summary>
+    /// One stream of <paramref name="transport"/>. An <c>https://</c> <paramref name="baseUrl"/> trusts the tests' own
+    /// self-signed certificate; <paramref name="httpVersion"/> 2.0 asks for HTTP/2 exactly (WebSocket: RFC 8441).
+    /// </summary>
+    public static IAsyncEnumerable<PushItem> StreamAsync(string transport, string baseUrl, string path, string? cursor, CancellationToken ct, Version? httpVersion = null) => transport switch
     {
-        "websocket" => WebSocketAsync(baseUrl, path, cursor, ct),
-        "sse" => SseAsync(baseUrl, path, cursor, ct),
-        "longpolling" => PollAsync(baseUrl, path, cursor, "longpolling", ct),
-        "polling" => PollAsync(baseUrl, path, cursor, "polling", ct),
+        "websocket" => WebSocketAsync(baseUrl, path, cursor, ct, httpVersion),
+        "sse" => SseAsync(baseUrl, path, cursor, ct, httpVersion),
+        "longpolling" => PollAsync(baseUrl, path, cursor, "longpolling", ct, httpVersion),
+        "polling" => PollAsync(baseUrl, path, cursor, "polling", ct, httpVersion),
         _ => throw new ArgumentOutOfRangeException(nameof(transport)),
     };
+
+    /// <summary>An HTTP client for <paramref name="baseUrl"/> at <paramref name="httpVersion"/> (default 1.1), trusting the tests' certificate.</summary>
+    public static HttpClient CreateHttpClient(string baseUrl, Version? httpVersion, TimeSpan timeout) => new(CreateHandler(baseUrl))
+    {
+        Timeout = timeout,
+        DefaultRequestVersion = httpVersion ?? HttpVersion.Version11,
+        DefaultVersionPolicy = httpVersion is null ? HttpVersionPolicy.RequestVersionOrLower : HttpVersionPolicy.RequestVersionExact,
+    };
+
+    private static SocketsHttpHandler CreateHandler(string baseUrl)
+    {
+        var handler = new SocketsHttpHandler();
+        if (baseUrl.StartsWith("https://", StringComparison.Ordinal))
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = static (_, certificate, _, _) => Gateway.Testing.TestCertificate.IsTestCertificate(certificate);
+        }
+
+        return handler;
+    }
 
     /// <summary>Reads until <paramref name="until"/> holds for what was collected, or the timeout; returns everything seen.</summary>
     public static async Task<List<PushItem>> CollectAsync(IAsyncEnumerable<PushItem> stream, Func<List<PushItem>, bool> until, TimeSpan timeout)
@@ -145,11 +168,22 @@ internal static class RawPushClient
         return client;
     }
 
-    public static async IAsyncEnumerable<PushItem> WebSocketAsync(string baseUrl, string path, string? cursor, [EnumeratorCancellation] CancellationToken ct)
+    public static async IAsyncEnumerable<PushItem> WebSocketAsync(string baseUrl, string path, string? cursor, [EnumeratorCancellation] CancellationToken ct, Version? httpVersion = null)
     {
         using var ws = new ClientWebSocket();
-        var uri = new Uri(baseUrl.Replace("http://", "ws://", StringComparison.Ordinal) + path + (cursor is null ? string.Empty : (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "cursor=" + Uri.EscapeDataString(cursor)));
-        await ws.ConnectAsync(uri, ct);
+        var uri = new Uri("ws" + baseUrl[4..] + path + (cursor is null ? string.Empty : (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "cursor=" + Uri.EscapeDataString(cursor)));
+        if (httpVersion is null && uri.Scheme == "ws")
+        {
+            await ws.ConnectAsync(uri, ct);
+        }
+        else
+        {
+            ws.Options.HttpVersion = httpVersion ?? HttpVersion.Version11;
+            ws.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+            using var invoker = new HttpMessageInvoker(CreateHandler(baseUrl));
+            await ws.ConnectAsync(uri, invoker, ct);
+        }
+
         var buffer = new byte[1 << 20];
         while (true)
         {
@@ -172,9 +206,9 @@ internal static class RawPushClient
         }
     }
 
-    public static async IAsyncEnumerable<PushItem> SseAsync(string baseUrl, string path, string? cursor, [EnumeratorCancellation] CancellationToken ct)
+    public static async IAsyncEnumerable<PushItem> SseAsync(string baseUrl, string path, string? cursor, [EnumeratorCancellation] CancellationToken ct, Version? httpVersion = null)
     {
-        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        using var http = CreateHttpClient(baseUrl, httpVersion, Timeout.InfiniteTimeSpan);
         using var request = new HttpRequestMessage(HttpMethod.Get, baseUrl + path);
         request.Headers.Accept.ParseAdd("text/event-stream");
         if (cursor is not null)
@@ -204,9 +238,9 @@ internal static class RawPushClient
         yield return new PushItem(PushItemKind.Closed, null, null, null, Reason: "end of stream");
     }
 
-    public static async IAsyncEnumerable<PushItem> PollAsync(string baseUrl, string path, string? cursor, string transport, [EnumeratorCancellation] CancellationToken ct)
+    public static async IAsyncEnumerable<PushItem> PollAsync(string baseUrl, string path, string? cursor, string transport, [EnumeratorCancellation] CancellationToken ct, Version? httpVersion = null)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(70) };
+        using var http = CreateHttpClient(baseUrl, httpVersion, TimeSpan.FromSeconds(70));
         while (true)
         {
             var url = $"{baseUrl}{path}{(path.Contains('?', StringComparison.Ordinal) ? "&" : "?")}transport={transport}&wait=1" + (cursor is null ? string.Empty : "&cursor=" + Uri.EscapeDataString(cursor));
