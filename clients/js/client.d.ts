@@ -48,6 +48,12 @@ export interface StateChange {
   skipped?: number;
   /** failed: the unexpected error, if any. */
   error?: unknown;
+  /** failed on a shared stream: the HTTP status of the gateway's refusal of this path (403, 404, 400 ...). */
+  status?: number;
+  /** failed on a shared stream: the gateway's message for the refusal. */
+  message?: string;
+  /** failed with reason 'transport_not_allowed': the transports the path's route allows. */
+  allowed?: Transport[];
 }
 
 export interface BackoffOptions {
@@ -97,6 +103,12 @@ export interface ConnectOptions<T = unknown> {
   random?: () => number;
   /** Heartbeat interval assumed until the gateway says otherwise. Default 15000. */
   heartbeatMs?: number;
+  /**
+   * Default true: share the page's one connection to the gateway's `/_gateway/stream` with every other connect() to the
+   * same origin (same accessToken, transports and injected fetch/WebSocket). false: a connection of its own, to the
+   * path's own stream URL. A gateway without the stream endpoint is detected and each subscription gets its own.
+   */
+  multiplex?: boolean;
 }
 
 /** The negotiate answer (POST {path}/negotiate). */
@@ -130,9 +142,29 @@ export interface Subscription {
    * otherwise an HTTP POST to the stream path, resolved by the 202 body. Rejects with `.code` / `.status` on refusal.
    */
   send(data: unknown, options?: { event?: string }): Promise<PublishAck>;
-  /** Stops for good; pending sends reject. */
+  /** Stops for good; pending sends reject. On a shared stream: unsubscribes this path only. */
   close(): void;
+  /** True while carried by the page's shared stream (absent or false on a connection of its own). */
+  readonly multiplexed?: boolean;
 }
+
+/** One of the page's shared multiplexed streams (see multiplexedStreams()). */
+export interface MultiplexedStreamInfo {
+  /** The gateway origin it connects to. */
+  origin: string;
+  /** The transport in use now, null while connecting or backing off. */
+  transport: Transport | null;
+  /** The paths it carries (refused ones are dropped). */
+  paths: string[];
+  /** Transport connections opened so far (1 while nothing was cut, reopened or fell back). */
+  connections: number;
+}
+
+/** The page's shared streams now (diagnostics; the demo shows the connection count). */
+export function multiplexedStreams(): MultiplexedStreamInfo[];
+
+/** SHA-256 of bytes as lowercase hex (used for composite cursor keys). */
+export function sha256Hex(bytes: Uint8Array): string;
 
 export const TRANSPORTS: readonly Transport[];
 

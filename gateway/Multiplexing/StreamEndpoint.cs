@@ -107,8 +107,7 @@ internal sealed class StreamEndpoint(
         var connection = new StreamConnection(services, http, kind);
         if (kind == TransportKind.WebSocket)
         {
-            await using var wire = await ((WebSocketTransport)transport).OpenMultiplexedAsync(http, push, connection);
-            connection.Attach(wire);
+            await using var wire = await ((WebSocketTransport)transport).OpenMultiplexedAsync(http, push, connection, connection.Attach);
             var reason = await connection.RunAsync();
             await wire.CompleteAsync(reason);
             return;

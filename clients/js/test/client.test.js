@@ -1,6 +1,9 @@
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, forgetTransports, rememberedTransport } from '../client.js';
+import { connect as connectAny, forgetTransports, rememberedTransport } from '../client.js';
+
+// These tests drive one route's own connection; the shared multiplexed stream has its own tests (mux.test.js).
+const connect = (path, options) => connectAny(path, { multiplex: false, ...options });
 import { fakeFetch, fakeWebSocketClass, json, negotiateBody, sseStream, waitFor } from './fakes.js';
 
 const base = 'http://gw.test';

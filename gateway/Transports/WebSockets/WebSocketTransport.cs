@@ -14,14 +14,24 @@ internal sealed partial class WebSocketTransport(TimeProvider time, ILogger<WebS
 
     public SessionMode Mode => SessionMode.Stream;
 
-    public async ValueTask<ITransportConnection?> OpenAsync(TransportOpening opening) =>
-        await AcceptAsync(opening.Http, opening.Route.Heartbeat, opening.Options, opening.Messages);
+    public async ValueTask<ITransportConnection?> OpenAsync(TransportOpening opening)
+    {
+        var connection = await AcceptAsync(opening.Http, opening.Route.Heartbeat, opening.Options, opening.Messages);
+        connection.StartReceiving(opening.Options.MaxMessageBytes);
+        return connection;
+    }
 
-    /// <summary>Accepts a multiplexed stream's WebSocket: its subscriptions come and go as messages on it.</summary>
-    public async ValueTask<MultiplexedWebSocketWire> OpenMultiplexedAsync(HttpContext http, PushOptions options, ISubscriptionMessages messages)
+    /// <summary>
+    /// Accepts a multiplexed stream's WebSocket: its subscriptions come and go as messages on it. <paramref name="attach"/>
+    /// gets the wire before the first client message is read: a browser subscribes the moment the socket opens.
+    /// </summary>
+    public async ValueTask<MultiplexedWebSocketWire> OpenMultiplexedAsync(HttpContext http, PushOptions options, ISubscriptionMessages messages, Action<MultiplexedWebSocketWire> attach)
     {
         var connection = await AcceptAsync(http, options.HeartbeatInterval, options, messages);
-        return new MultiplexedWebSocketWire(connection, options.HeartbeatInterval, time);
+        var wire = new MultiplexedWebSocketWire(connection, options.HeartbeatInterval, time);
+        attach(wire);
+        connection.StartReceiving(options.MaxMessageBytes);
+        return wire;
     }
 
     private async ValueTask<WebSocketConnection> AcceptAsync(HttpContext http, TimeSpan heartbeat, PushOptions options, IClientMessages messages)
@@ -34,9 +44,7 @@ internal sealed partial class WebSocketTransport(TimeProvider time, ILogger<WebS
             KeepAliveTimeout = options.WebSocketPongTimeout,
             DangerousEnableCompression = false,
         });
-        var connection = new WebSocketConnection(http, socket, batching, messages, time, logger);
-        connection.StartReceiving(options.MaxMessageBytes);
-        return connection;
+        return new WebSocketConnection(http, socket, batching, messages, time, logger);
     }
 
     /// <summary>
