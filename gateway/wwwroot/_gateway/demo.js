@@ -1,6 +1,6 @@
 // The gateway's demo page: three panels on the browser client (/_gateway/client.js), each showing its transport and
 // letting a person force a lower one. window.gatewayDemo exposes subscriptions and received ids for browser tests.
-import { connect, TRANSPORTS } from '/_gateway/client.js';
+import { connect, multiplexedStreams, TRANSPORTS } from '/_gateway/client.js';
 
 const query = new URLSearchParams(location.search);
 const forced = query.get('transports')?.split(',').map((t) => t.trim()).filter((t) => TRANSPORTS.includes(t));
@@ -311,6 +311,21 @@ function watchRoom() {
 if (validId(query.get('room') ?? '')) roomInput.value = query.get('room');
 roomInput.addEventListener('change', watchRoom);
 
+// All panels share one multiplexed connection (the client's default); a panel forced onto another transport gets a
+// stream of its own. The header shows how many push connections the page holds now.
+function pushConnections() {
+  return multiplexedStreams().filter((s) => s.transport !== null);
+}
+function showConnections() {
+  const live = pushConnections();
+  const el = document.querySelector('[data-connections]');
+  el.textContent = String(live.length);
+  el.dataset.count = String(live.length);
+  document.querySelector('[data-connections-detail]').textContent = live
+    .map((s) => `(${LABELS[s.transport]}: ${s.paths.length} subscription${s.paths.length === 1 ? '' : 's'})`).join(' ');
+}
+setInterval(showConnections, 500);
+
 // ---- start, and the hooks browser tests use -----------------------------------------------------------------------
 
 const panels = { prices, orders, cursors };
@@ -322,6 +337,8 @@ window.gatewayDemo = {
   /** Ids received per panel, in order, since the panel's stream was chosen: no loss, no duplicates. */
   get events() { return { prices: prices.ids, orders: orders.ids, cursors: cursors.ids }; },
   get states() { return { prices: prices.states, orders: orders.states, cursors: cursors.states }; },
+  /** The page's push connections now (its multiplexed streams that are connected). */
+  get connections() { return pushConnections(); },
   /** Forces a panel onto one transport ('auto' for the negotiated order), as the select does. */
   force(panel, transport) {
     panels[panel].force.value = transport;

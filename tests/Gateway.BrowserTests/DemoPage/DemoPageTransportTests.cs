@@ -34,6 +34,12 @@ public sealed class DemoPageTransportTests(NatsServerFixture nats, ChromiumFixtu
             Assert.Equal(transport, await page.TransportAsync("prices"));
             Assert.Equal(TickPublisher.PriceOf(Count).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), await page.Page.TextContentAsync("#prices [data-price]"));
             Assert.DoesNotContain(await page.StatesAsync("prices"), s => s is "fallback" or "backoff" or "reset" or "failed");
+
+            // The three panels are one push connection, and the header says so.
+            await page.WaitForAsync("() => ['prices', 'orders', 'cursors'].every(p => window.gatewayDemo.subscriptions[p].transport !== null)", null, Timeout, "every panel to connect");
+            await page.WaitForAsync("() => document.querySelector('[data-connections]').dataset.count === '1'", null, Timeout, "the header to show one push connection");
+            Assert.Equal(1, await page.Page.EvaluateAsync<int>("() => window.gatewayDemo.connections.length"));
+            Assert.Equal(3, await page.Page.EvaluateAsync<int>("() => window.gatewayDemo.connections[0].paths.length"));
         }
         finally
         {
