@@ -109,6 +109,8 @@ export interface ConnectOptions<T = unknown> {
    * path's own stream URL. A gateway without the stream endpoint is detected and each subscription gets its own.
    */
   multiplex?: boolean;
+  /** Anonymous presence id sent as ?clientId= ([A-Za-z0-9_-]{1,64}). Default clientId(); false sends none. */
+  clientId?: string | false;
 }
 
 /** The negotiate answer (POST {path}/negotiate). */
@@ -159,6 +161,9 @@ export interface MultiplexedStreamInfo {
   /** Transport connections opened so far (1 while nothing was cut, reopened or fell back). */
   connections: number;
 }
+
+/** The page's anonymous presence id, kept in sessionStorage across reconnects and reloads of the tab. */
+export function clientId(): string;
 
 /** The page's shared streams now (diagnostics; the demo shows the connection count). */
 export function multiplexedStreams(): MultiplexedStreamInfo[];

@@ -39,6 +39,26 @@ export function fullJitter(attempt, { baseMs, maxMs }, random = Math.random) {
   return Math.floor(random() * cap);
 }
 
+const CLIENT_ID_KEY = 'gateway.clientId';
+let pageClientId = null;
+
+/**
+ * The page's anonymous client id for presence (the gateway's docs/presence.md, "Who is a member"): kept in
+ * sessionStorage, so a reload or a reconnect of the same tab is the same member, not a leave and a join. Sent as
+ * `?clientId=` on every push request; the token's subject wins where the request authenticates.
+ */
+export function clientId() {
+  if (pageClientId) return pageClientId;
+  let id = null;
+  try { id = globalThis.sessionStorage?.getItem(CLIENT_ID_KEY) ?? null; } catch { /* storage blocked */ }
+  if (!id || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) {
+    id = `c${newIdempotencyKey().replace(/-/g, '').slice(0, 20)}`;
+    try { globalThis.sessionStorage?.setItem(CLIENT_ID_KEY, id); } catch { /* storage blocked */ }
+  }
+  pageClientId = id;
+  return id;
+}
+
 /** Milliseconds from a Retry-After value (delta-seconds or an HTTP date); null when absent or unreadable. */
 export function parseRetryAfter(value, now = Date.now()) {
   if (value == null || value === '') return null;
@@ -453,6 +473,7 @@ class Subscription {
     const url = new URL(this.#path + suffix, base);
     for (const [k, v] of Object.entries(params)) if (v != null) url.searchParams.set(k, String(v));
     if (this.#token) url.searchParams.set('access_token', this.#token);
+    if (this.#o.clientId !== false) url.searchParams.set('clientId', this.#o.clientId ?? clientId());
     // Negotiate counts a report only with fallbackTo; without one, the connect request carries it.
     if (report && this.#report && (this.#report.to || suffix !== '/negotiate')) {
       url.searchParams.set('fallbackFrom', this.#report.from);
@@ -1494,6 +1515,7 @@ class MuxStream {
     const url = new URL(path, this.#origin);
     for (const [k, v] of Object.entries(params)) if (v != null) url.searchParams.set(k, String(v));
     if (this.#token) url.searchParams.set('access_token', this.#token);
+    if (this.#o.clientId !== false) url.searchParams.set('clientId', this.#o.clientId ?? clientId());
     if (report && this.#report && (this.#report.to || !path.endsWith('/negotiate'))) {
       url.searchParams.set('fallbackFrom', this.#report.from);
       if (this.#report.to) url.searchParams.set('fallbackTo', this.#report.to);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { connect as connectAny, forgetTransports, rememberedTransport } from '../client.js';
 
 // These tests drive one route's own connection; the shared multiplexed stream has its own tests (mux.test.js).
-const connect = (path, options) => connectAny(path, { multiplex: false, ...options });
+const connect = (path, options) => connectAny(path, { multiplex: false, clientId: false, ...options });
 import { fakeFetch, fakeWebSocketClass, json, negotiateBody, sseStream, waitFor } from './fakes.js';
 
 const base = 'http://gw.test';

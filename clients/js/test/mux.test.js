@@ -113,3 +113,18 @@ test('Mux_NoStreamEndpoint_EachSubscriptionGetsItsOwnConnection', async () => {
   assert.equal(s.multiplexed, false);
   s.close();
 });
+
+test('ClientId_SameOnEveryRequestOfThePage_OnBothKindsOfConnection', async () => {
+  const WebSocket = fakeWebSocketClass();
+  const fetch = fakeFetch((req) => (req.path === '/_gateway/stream/negotiate'
+    ? muxNegotiate(req)
+    : json({ version: 1, transports: ['websocket'], cursor: 'm1-1', heartbeatMs: 15000, reconnect: { baseMs: 10, maxMs: 20 } })));
+  const a = connect('/p/1/events', { baseUrl, fetch, WebSocket });
+  const b = connect('/p/2/events', { baseUrl, fetch, WebSocket, multiplex: false });
+  await waitFor(() => WebSocket.instances.length === 2, 2000, 'two sockets');
+  const ids = [...fetch.requests.map((r) => r.query.clientId), ...WebSocket.instances.map((w) => w.url.searchParams.get('clientId'))];
+  assert.equal(new Set(ids).size, 1);
+  assert.match(ids[0], /^[A-Za-z0-9_-]{1,64}$/);
+  a.close();
+  b.close();
+});
